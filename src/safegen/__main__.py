@@ -1,0 +1,5 @@
+import sys
+
+from safegen.cli import main
+
+sys.exit(main())

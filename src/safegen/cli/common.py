@@ -1,0 +1,67 @@
+"""Options shared by several subcommands and the mapping from parsed arguments to Settings."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from safegen.config import Settings, load_settings
+
+# argparse dest -> Settings field, for every option that overrides a setting.
+SETTING_OPTIONS = {
+    "backend": "backend", "model": "model", "base_url": "base_url", "api_key": "api_key",
+    "temperature": "temperature", "top_p": "top_p", "max_tokens": "max_tokens", "seed": "seed",
+    "threads": "threads", "strategy": "strategy", "samples": "samples", "max_rounds": "max_rounds",
+    "iterations": "fuzz_iterations", "seconds": "fuzz_seconds", "data_dir": "data_dir",
+    "unsafe_no_sandbox": "unsafe_no_sandbox", "debug": "debug",
+}
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """Options choosing and tuning the LLM backend."""
+    group = parser.add_argument_group("model")
+    group.add_argument("--backend", help="LLM backend: local (default), openai, fake")
+    group.add_argument("--model", help="local: GGUF path or model name; openai: model id")
+    group.add_argument("--base-url", dest="base_url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1")
+    group.add_argument("--api-key", dest="api_key", help="API key (prefer SAFEGEN_API_KEY or OPENAI_API_KEY)")
+    group.add_argument("--temperature", type=float)
+    group.add_argument("--top-p", dest="top_p", type=float)
+    group.add_argument("--max-tokens", dest="max_tokens", type=int)
+    group.add_argument("--seed", type=int)
+    group.add_argument("--threads", type=int, help="CPU threads for the local model (default: available cores)")
+
+
+def add_sandbox_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--unsafe-no-sandbox", dest="unsafe_no_sandbox", action="store_true", default=None,
+                        help="run generated code without bubblewrap (only inside a disposable container)")
+
+
+def add_output_options(parser: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
+    parser.add_argument("--format", choices=formats, default=formats[0], help="output format")
+    parser.add_argument("-o", "--output", help="write the report to this file instead of stdout")
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="no progress output on stderr")
+    verbosity.add_argument("-v", "--verbose", action="store_true", help="more detail on stderr")
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Config file < env < the flags the user actually gave."""
+    overrides: dict[str, Any] = {}
+    for dest, name in SETTING_OPTIONS.items():
+        value = getattr(args, dest, None)
+        if value is not None and value is not False:
+            overrides[name] = value
+    return load_settings(overrides)
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Write the report to ``output`` or stdout, ending with one newline."""
+    if not text.endswith("\n"):
+        text += "\n"
+    if output and output != "-":
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
