@@ -78,7 +78,18 @@ STRATEGIES: Registry[Any] = Registry("strategy", {
 })
 
 # Benchmark datasets: classes implementing safegen.bench.datasets.Dataset.
-DATASETS: Registry[Any] = Registry("dataset", {})
+DATASETS: Registry[Any] = Registry("dataset", {
+    "securityeval": "safegen.bench.datasets.builtin:SecurityEval",
+    "llmseceval": "safegen.bench.datasets.builtin:LLMSecEval",
+    "humaneval": "safegen.bench.datasets.builtin:HumanEval",
+    "cyberseceval-instruct": "safegen.bench.datasets.builtin:CyberSecEvalInstruct",
+    "cyberseceval-autocomplete": "safegen.bench.datasets.builtin:CyberSecEvalAutocomplete",
+})
 
 # Benchmark judges: classes implementing safegen.bench.judges.interface.Judge.
-JUDGES: Registry[Any] = Registry("judge", {})
+JUDGES: Registry[Any] = Registry("judge", {
+    "bandit": "safegen.bench.judges.bandit_judge:BanditJudge",
+    "icd": "safegen.bench.judges.icd_judge:ICDJudge",
+    "inloop": "safegen.bench.judges.inloop_judge:InLoopJudge",
+    "functional": "safegen.bench.judges.functional:FunctionalJudge",
+})

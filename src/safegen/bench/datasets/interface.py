@@ -1,0 +1,110 @@
+"""What a benchmark dataset is: a pinned source file, a parser into Tasks, and hidden judge-only data."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from safegen.serde import Record
+from safegen.types import Task
+
+RAW_BASE_URL = "https://raw.githubusercontent.com"
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Where the public copy lives: a file of a GitHub repository at a fixed commit."""
+
+    repo: str
+    commit: str
+    path: str
+    sha256: str | None = None  # of the upstream file itself, when it is used unchanged
+
+    def url(self, base_url: str = RAW_BASE_URL) -> str:
+        """raw.githubusercontent-style URL of the file at the pinned commit."""
+        return f"{base_url.rstrip('/')}/{self.repo}/{self.commit}/{self.path}"
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """Identity of one dataset: the file we load (relative to the data dir), its hash and its origin."""
+
+    name: str
+    version: str
+    local_path: str
+    sha256: str
+    source: DataSource
+    description: str = ""
+    expected_rows: int | None = None
+
+
+@dataclass(frozen=True)
+class JudgeData(Record):
+    """What only judges may see for one task: hidden tests, reference code, the labelled weakness."""
+
+    task_id: str
+    tests: str | None = None
+    entry_point: str | None = None
+    canonical_solution: str | None = None
+    reference_code: str | None = None
+    cwe: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SkippedRow(Record):
+    """A dataset row that could not become a task, and why."""
+
+    row: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What a parser returns: tasks, the judge data keyed by task id, and the rows it skipped."""
+
+    tasks: tuple[Task, ...]
+    judge_data: Mapping[str, JudgeData]
+    skipped: tuple[SkippedRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class LoadedDataset:
+    """A dataset ready to run: its identity, the tasks strategies see, and the judge data they never see."""
+
+    name: str
+    version: str
+    sha256: str
+    path: Path
+    tasks: tuple[Task, ...]
+    judge_data: Mapping[str, JudgeData]
+    skipped: tuple[SkippedRow, ...] = ()
+
+    def identity(self) -> dict[str, str]:
+        """Name, version and hash, recorded in every benchmark record."""
+        return {"name": self.name, "version": self.version, "sha256": self.sha256}
+
+    def limited(self, limit: int | None) -> "LoadedDataset":
+        """The first ``limit`` tasks (all when None)."""
+        if limit is None:
+            return self
+        tasks = self.tasks[:max(0, limit)]
+        keep = {t.task_id for t in tasks}
+        return LoadedDataset(self.name, self.version, self.sha256, self.path, tasks,
+                             {k: v for k, v in self.judge_data.items() if k in keep}, self.skipped)
+
+
+class Dataset(ABC):
+    """A benchmark dataset: ``spec`` pins the file; ``parse`` turns its bytes into tasks, skipping broken rows."""
+
+    spec: DatasetSpec
+
+    @abstractmethod
+    def parse(self, raw: bytes) -> Parsed:
+        """Tasks and judge data from the file's bytes. Never raises for a bad row: it is skipped and counted."""
+
+    def derive(self, upstream: bytes) -> bytes:
+        """The local file's bytes from the downloaded upstream file (identity unless the dataset filters it)."""
+        return upstream
