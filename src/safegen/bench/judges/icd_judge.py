@@ -63,7 +63,7 @@ class ICDJudge(Judge):
         return (Protocol(PROTOCOL, f"Insecure Code Detector (codeshield {CODESHIELD_VERSION}), any issue"),)
 
     def version(self) -> str:
-        return f"codeshield {CODESHIELD_VERSION} (semgrep {ICD_SEMGREP_VERSION})"
+        return f"codeshield {CODESHIELD_VERSION} + semgrep {ICD_SEMGREP_VERSION}"
 
     def judge(self, items: Sequence[JudgeItem]) -> list[list[JudgeVerdict]]:
         start = time.perf_counter()

@@ -1,0 +1,26 @@
+"""The benchmark report as JSON, with the derived rates spelled out for plotting tools."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from safegen.bench.report.summary import Report
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    data = report.to_dict()
+    for run, source in zip(data["runs"], report.runs):
+        run["partial"] = source.partial
+        for pid, tally in source.security.items():
+            run["security"][pid]["vulnerable_rate"] = tally.vulnerable_rate
+        for pid, cwes in source.per_cwe.items():
+            for cwe, tally in cwes.items():
+                run["per_cwe"][pid][cwe]["vulnerable_rate"] = tally.vulnerable_rate
+    for protocol, source in zip(data["protocols"], report.protocols):
+        protocol["label"] = source.label
+    return data
+
+
+def render_json(report: Report) -> str:
+    return json.dumps({"schema": "safegen.bench.report/1", **report_dict(report)}, indent=2, sort_keys=True)

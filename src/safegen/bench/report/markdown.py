@@ -1,0 +1,97 @@
+"""The benchmark report as Markdown: one table per dataset, judges named in every column, per-CWE detail."""
+
+from __future__ import annotations
+
+from safegen.bench.report.summary import ProtocolInfo, Report, RunSummary
+
+
+def pct(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def tasks_cell(run: RunSummary) -> str:
+    text = f"{run.judged}/{run.expected}"
+    return f"{text} (partial)" if run.partial else text
+
+
+def _security_cell(run: RunSummary, protocol: ProtocolInfo) -> str:
+    tally = run.security.get(protocol.id)
+    if tally is None or tally.judged == 0:
+        return "–"
+    text = f"{pct(tally.vulnerable_rate)} ({tally.vulnerable + tally.error}/{tally.judged})"
+    return text + (f", {tally.error} err" if tally.error else "")
+
+
+def _functional_cell(run: RunSummary, key: str) -> str:
+    return pct(run.pass_at.get(key)) if run.functional else "–"
+
+
+def _datasets(report: Report) -> dict[str, list[RunSummary]]:
+    groups: dict[str, list[RunSummary]] = {}
+    for run in report.runs:
+        groups.setdefault(f"{run.dataset} {run.dataset_version}", []).append(run)
+    return groups
+
+
+def render_markdown(report: Report) -> str:
+    """Strategies side by side per dataset; every figure names its judge."""
+    security = [p for p in report.protocols if p.kind == "security"]
+    out = ["# safegen benchmark report", ""]
+    out.append("Vulnerable rate = (vulnerable + undecided) / outputs with code, per judge (fail closed). "
+               "Judges marked *in-loop* are the pipeline's own analyzers and are not independent.")
+    out.append("")
+    for name, runs in _datasets(report).items():
+        ks = sorted({k for r in runs for k in r.pass_at}, key=lambda k: int(k.split("@")[1]))
+        out += [f"## {name}", ""]
+        header = ["strategy", "model", "judged/expected"]
+        header += [f"vulnerable: {p.label}" for p in security]
+        header += [f"{k} (hidden tests, sandbox)" for k in ks]
+        header += ["LLM calls/task", "tokens/task", "s/task", "no code"]
+        out.append("| " + " | ".join(header) + " |")
+        out.append("|" + "---|" * len(header))
+        for run in runs:
+            no_code = max((t.no_code for t in run.security.values()), default=0)
+            row = [run.label, run.model or "–", tasks_cell(run)]
+            row += [_security_cell(run, p) for p in security]
+            row += [_functional_cell(run, k) for k in ks]
+            row += [f"{run.llm_calls:.1f}", f"{run.prompt_tokens + run.completion_tokens:.0f}",
+                    f"{run.seconds:.1f}", str(no_code)]
+            out.append("| " + " | ".join(row) + " |")
+        out.append("")
+        partial = [r for r in runs if r.partial]
+        for run in partial:
+            out.append(f"- {run.label}: partial run, {run.judged} of {run.expected} outputs judged.")
+        for run in runs:
+            if run.skipped_rows:
+                out.append(f"- {run.label}: {run.skipped_rows} broken dataset rows skipped.")
+            if run.run_errors:
+                out.append(f"- {run.label}: {run.run_errors} runs ended with an error and no code.")
+        if partial or any(r.skipped_rows or r.run_errors for r in runs):
+            out.append("")
+        out += _per_cwe(runs, [p for p in security if p.independent])
+    out += ["## Judges", ""]
+    for p in report.protocols:
+        independence = "independent" if p.independent else "in-loop (not independent)"
+        out.append(f"- `{p.id}`: {p.judge}, {p.tool_version}; {independence}")
+    out.append("")
+    return "\n".join(out)
+
+
+def _per_cwe(runs: list[RunSummary], protocols: list[ProtocolInfo]) -> list[str]:
+    out: list[str] = []
+    for protocol in protocols:
+        cwes = sorted({c for r in runs for c in r.per_cwe.get(protocol.id, {})}, key=lambda c: int(c.split("-")[1]))
+        if not cwes:
+            continue
+        out += [f"### Vulnerable rate per CWE, judged by {protocol.label}", ""]
+        out.append("| CWE | " + " | ".join(r.label for r in runs) + " |")
+        out.append("|---|" + "---|" * len(runs))
+        for cwe in cwes:
+            cells = []
+            for run in runs:
+                tally = run.per_cwe.get(protocol.id, {}).get(cwe)
+                cells.append("–" if tally is None or not tally.judged else
+                             f"{pct(tally.vulnerable_rate)} ({tally.vulnerable + tally.error}/{tally.judged})")
+            out.append(f"| {cwe} | " + " | ".join(cells) + " |")
+        out.append("")
+    return out

@@ -1,0 +1,154 @@
+"""Read run folders and reduce them to the figures every report format shows."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from safegen.bench.judges.interface import NOT_APPLICABLE, PASSED
+from safegen.bench.metrics import FunctionalTally, SecurityTally, mean_pass_at_k
+from safegen.bench.runner import GENERATIONS, MANIFEST, RESULTS
+from safegen.bench.store import JsonlLog
+from safegen.errors import InputError
+from safegen.serde import Record
+
+PASS_KS = (1, 5, 10)
+
+
+@dataclass(frozen=True)
+class ProtocolInfo(Record):
+    """A verdict column: which judge, which tool version, and whether it is independent of the pipeline."""
+
+    id: str
+    judge: str
+    tool_version: str
+    independent: bool
+    kind: str
+
+    @property
+    def label(self) -> str:
+        tag = "" if self.independent else ", in-loop: not independent"
+        return f"{self.id} ({self.tool_version}{tag})"
+
+
+@dataclass(frozen=True)
+class RunSummary(Record):
+    """The figures of one run folder."""
+
+    label: str
+    folder: str
+    dataset: str
+    dataset_version: str
+    dataset_sha256: str
+    model: str
+    strategy: str
+    variant: str | None
+    samples: int
+    expected: int
+    generated: int
+    judged: int
+    tasks_judged: int
+    skipped_rows: int
+    security: dict[str, SecurityTally] = field(default_factory=dict)
+    per_cwe: dict[str, dict[str, SecurityTally]] = field(default_factory=dict)
+    functional: FunctionalTally | None = None
+    pass_at: dict[str, float] = field(default_factory=dict)
+    llm_calls: float = 0.0
+    prompt_tokens: float = 0.0
+    completion_tokens: float = 0.0
+    seconds: float = 0.0
+    run_errors: int = 0
+
+    @property
+    def partial(self) -> bool:
+        return self.judged < self.expected
+
+
+@dataclass(frozen=True)
+class Report(Record):
+    """Several runs side by side, with the judge columns they share."""
+
+    runs: tuple[RunSummary, ...]
+    protocols: tuple[ProtocolInfo, ...]
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def summarize(folder: Path) -> tuple[RunSummary, list[ProtocolInfo]]:
+    """Figures of one run folder from its manifest and results log (partial runs included)."""
+    manifest_path = folder / MANIFEST
+    if not manifest_path.exists():
+        raise InputError(f"{folder} holds no benchmark run ({MANIFEST} missing)",
+                         hint="give folders written by `safegen bench run --out`")
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"{manifest_path} is unreadable: {exc}") from None
+    results = JsonlLog(folder / RESULTS).read()
+    generated = len(JsonlLog(folder / GENERATIONS).read())
+    latest: dict[str, dict[str, Any]] = {r["key"]: r for r in results if "key" in r}
+    protocols: dict[str, ProtocolInfo] = {}
+    security: dict[str, SecurityTally] = defaultdict(SecurityTally)
+    per_cwe: dict[str, dict[str, SecurityTally]] = defaultdict(lambda: defaultdict(SecurityTally))
+    functional: FunctionalTally | None = None
+    per_task_pass: dict[str, list[bool]] = defaultdict(list)
+    calls, prompt, completion, seconds = [], [], [], []
+    run_errors, model, tasks = 0, "", set()
+    for line in latest.values():
+        record = line.get("record") or {}
+        tasks.add(line.get("task_id"))
+        model = model or str(line.get("model") or "")
+        cwe = (record.get("task") or {}).get("cwe")
+        llm = record.get("llm_calls") or []
+        calls.append(float(len(llm)))
+        prompt.append(float(sum(c.get("prompt_tokens", 0) for c in llm)))
+        completion.append(float(sum(c.get("completion_tokens", 0) for c in llm)))
+        seconds.append(float(record.get("wall_seconds") or 0.0))
+        run_errors += 1 if record.get("final") is None and record.get("errors") else 0
+        for verdict in line.get("verdicts", []):
+            pid = verdict["protocol"]
+            kind = "functional" if verdict["judge"] == "functional" else "security"
+            protocols.setdefault(pid, ProtocolInfo(pid, verdict["judge"], verdict["tool_version"],
+                                                   bool(verdict["independent"]), kind))
+            outcome = verdict["outcome"]
+            if kind == "functional":
+                if outcome == NOT_APPLICABLE:
+                    continue
+                functional = (functional or FunctionalTally()).add(outcome)
+                per_task_pass[line["task_id"]].append(outcome == PASSED)
+            else:
+                security[pid] = security[pid].add(outcome)
+                if cwe is not None:
+                    per_cwe[pid][f"CWE-{cwe}"] = per_cwe[pid][f"CWE-{cwe}"].add(outcome)
+    counts = [(len(v), sum(v)) for v in per_task_pass.values()]
+    pass_at = {f"pass@{k}": value for k in PASS_KS
+               if (value := mean_pass_at_k(counts, k)) is not None and all(n >= k for n, _ in counts)}
+    samples = int(manifest.get("samples", 1))
+    strategy, variant = str(manifest.get("strategy", "")), manifest.get("variant")
+    summary = RunSummary(
+        label=f"{strategy} ({variant})" if variant else strategy, folder=str(folder),
+        dataset=manifest["dataset"]["name"], dataset_version=manifest["dataset"]["version"],
+        dataset_sha256=manifest["dataset"]["sha256"], model=model, strategy=strategy, variant=variant,
+        samples=samples, expected=int(manifest.get("tasks", 0)) * samples, generated=generated,
+        judged=len(latest), tasks_judged=len(tasks), skipped_rows=len(manifest.get("skipped_rows", [])),
+        security=dict(security), per_cwe={k: dict(v) for k, v in per_cwe.items()}, functional=functional,
+        pass_at=pass_at, llm_calls=_mean(calls), prompt_tokens=_mean(prompt), completion_tokens=_mean(completion),
+        seconds=_mean(seconds), run_errors=run_errors)
+    return summary, list(protocols.values())
+
+
+def build_report(folders: Sequence[Path]) -> Report:
+    """Runs side by side; protocol columns in a stable order (independent judges first)."""
+    runs, protocols = [], {}
+    for folder in folders:
+        summary, found = summarize(folder)
+        runs.append(summary)
+        for info in found:
+            protocols.setdefault(info.id, info)
+    order = sorted(protocols.values(), key=lambda p: (p.kind != "security", not p.independent, p.id))
+    return Report(tuple(runs), tuple(order))

@@ -1,0 +1,148 @@
+"""pass@k values, vulnerable rates that fail closed, report rendering in the three formats, ablation variants."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from safegen.bench.ablate import parts, variants
+from safegen.bench.metrics import SecurityTally, mean_pass_at_k, pass_at_k
+from safegen.bench.report import build_report, render, write_all
+from safegen.bench.runner import RunSpec, run_benchmark
+from safegen.config import Settings
+from safegen.errors import InputError
+from safegen.registry import STRATEGIES
+
+from .fakes import SAFE_CODE, VULNERABLE_CODE, FakeGenerator
+
+
+def _codex_estimator(n: int, c: int, k: int) -> float:
+    """The product form from the Codex paper, as an independent check."""
+    if n - c < k:
+        return 1.0
+    return 1.0 - math.prod(1.0 - k / i for i in range(n - c + 1, n + 1))
+
+
+@pytest.mark.parametrize("n, c, k, expected", [
+    (5, 0, 1, 0.0), (5, 5, 1, 1.0), (10, 3, 1, 0.3), (10, 3, 5, 1 - 21 / 252), (10, 9, 2, 1.0), (1, 1, 1, 1.0),
+    (200, 13, 10, None), (20, 4, 10, None),
+])
+def test_pass_at_k(n: int, c: int, k: int, expected: float | None) -> None:
+    value = pass_at_k(n, c, k)
+    assert value == pytest.approx(_codex_estimator(n, c, k), abs=1e-12)
+    if expected is not None:
+        assert value == pytest.approx(expected)
+
+
+def test_pass_at_k_rejects_impossible_counts() -> None:
+    for n, c, k in [(5, 6, 1), (0, 0, 1), (3, 1, 4), (5, 1, 0)]:
+        with pytest.raises(ValueError):
+            pass_at_k(n, c, k)
+
+
+def test_mean_pass_at_k_over_tasks() -> None:
+    assert mean_pass_at_k([(1, 1), (1, 0), (1, 1), (1, 1)], 1) == pytest.approx(0.75)
+    assert mean_pass_at_k([(1, 1)], 5) is None
+
+
+def test_errors_count_as_vulnerable_and_no_code_is_left_out() -> None:
+    tally = SecurityTally()
+    for outcome in ["vulnerable", "secure", "secure", "error", "no-code", "n/a"]:
+        tally = tally.add(outcome)
+    assert (tally.vulnerable, tally.secure, tally.error, tally.no_code) == (1, 2, 1, 1)
+    assert tally.vulnerable_rate == pytest.approx(2 / 4)
+
+
+def _fixed(code: str) -> FakeGenerator:
+    return FakeGenerator(reply=lambda messages, params: code)
+
+
+@pytest.fixture()
+def two_runs(tmp_path: Path, data_dir: Path) -> list[Path]:
+    settings = Settings(data_dir=str(data_dir))
+    base, safe = tmp_path / "baseline", tmp_path / "safegen"
+    run_benchmark(RunSpec("securityeval", "baseline", base, limit=4, judges=("bandit",), workers=0), settings,
+                  generator=_fixed(VULNERABLE_CODE))
+    run_benchmark(RunSpec("securityeval", "safegen", safe, limit=4, judges=("bandit",), workers=0), settings,
+                  generator=_fixed(SAFE_CODE))
+    _add_functional(safe)
+    return [base, safe]
+
+
+def _add_functional(folder: Path) -> None:
+    """Gives the safegen run functional verdicts (3 of 4 pass) to check pass@1 in every format."""
+    path = folder / "results.jsonl"
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    for index, line in enumerate(lines):
+        line["verdicts"].append({"protocol": "functional", "judge": "functional", "tool_version": "hidden tests",
+                                 "independent": True, "outcome": "fail" if index == 0 else "pass",
+                                 "findings": [], "message": "", "seconds": 0.0})
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+
+def test_report_formats_side_by_side(two_runs: list[Path], tmp_path: Path) -> None:
+    report = build_report(two_runs)
+    base, safe = report.runs
+    assert base.security["bandit-any"].vulnerable_rate == 1.0
+    assert safe.security["bandit-any"].vulnerable_rate == 0.0
+    assert safe.pass_at == {"pass@1": pytest.approx(0.75)} and base.pass_at == {}
+    assert base.llm_calls == 1.0 and base.seconds == 1.0 and not base.partial
+
+    markdown = render(report, "markdown")
+    assert "## securityeval 6f4fb70" in markdown
+    assert re.search(r"\| baseline \| fake \| 4/4 \| 100\.0% \(4/4\) \|", markdown)
+    assert "vulnerable: bandit-any (bandit 1.7." in markdown
+    assert "### Vulnerable rate per CWE, judged by bandit-any" in markdown and "| CWE-20 |" in markdown
+    assert "75.0%" in markdown
+
+    data: dict[str, Any] = json.loads(render(report, "json"))
+    assert data["runs"][0]["security"]["bandit-any"]["vulnerable_rate"] == 1.0
+    assert data["runs"][1]["pass_at"]["pass@1"] == pytest.approx(0.75)
+
+    html = render(report, "html")
+    assert html.count("<svg") >= 4 and "<script" not in html
+    assert not re.search(r'(src|href)="https?://', html)  # self-contained: no CDN
+    assert "judged by bandit 1.7." in html
+    paths = write_all(report, tmp_path / "out")
+    assert sorted(p.name for p in paths) == ["report.html", "report.json", "report.md"]
+
+
+def test_partial_runs_say_so(tmp_path: Path, data_dir: Path) -> None:
+    settings = Settings(data_dir=str(data_dir))
+    out = tmp_path / "run"
+    spec = RunSpec("securityeval", "baseline", out, limit=3, judges=("bandit",), workers=0)
+    with pytest.raises(KeyboardInterrupt):
+        run_benchmark(spec, settings, generator=FakeGenerator(stop_after=1))
+    report = build_report([out])
+    assert report.runs[0].partial
+    assert "partial run, 1 of 3 outputs judged" in render(report, "markdown")
+
+
+def test_report_of_a_folder_without_a_run(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no benchmark run"):
+        build_report([tmp_path])
+
+
+def test_ablation_parts_of_the_safegen_strategy() -> None:
+    found = parts("safegen")
+    assert {"fuzz-rounds", "static-rounds"} <= set(found)
+    assert found["fuzz-rounds"].options == {"fuzz_rounds": 0}
+    assert [v.name for v in variants("safegen", ["fuzz-rounds"])] == ["no-fuzz-rounds"]
+    with pytest.raises(InputError, match="unknown part"):
+        variants("safegen", ["nothing"])
+
+
+def test_ablation_flags_reach_the_strategy(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Toy:
+        def __init__(self, *, use_cache: bool = True, repair_rounds: int = 3, samples: int = 2) -> None:
+            self.flags = (use_cache, repair_rounds, samples)
+
+    monkeypatch.setitem(STRATEGIES._targets, "toy", Toy)
+    chosen = {v.name: v.options for v in variants("toy")}
+    assert chosen == {"no-use-cache": {"use_cache": False}, "no-repair-rounds": {"repair_rounds": 0}}
+    assert Toy(**chosen["no-repair-rounds"]).flags == (True, 0, 2)
