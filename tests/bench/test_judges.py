@@ -154,3 +154,22 @@ def test_functional_judge_runs_hidden_tests_in_the_sandbox() -> None:
     finally:
         judge.close()
     assert [v[0].outcome for v in verdicts] == ["pass", "fail", "fail", "no-code", "n/a"]
+
+
+def test_functional_judge_passes_humaneval_canonical_solutions(data_dir: Any) -> None:
+    pytest.importorskip("safegen.sandbox.tests")
+    from safegen.bench.datasets import load_dataset
+
+    loaded = load_dataset("humaneval", data_dir=data_dir).limited(6)
+    items = []
+    for task in loaded.tasks:
+        data = loaded.judge_data[task.task_id]
+        items.append(JudgeItem(task.task_id, task.task_id, task.requirement + (data.canonical_solution or ""), data))
+        items.append(JudgeItem(task.task_id + "-wrong", task.task_id,
+                               task.requirement + "    return None\n", data))
+    judge = create_judge("functional", Settings())
+    try:
+        outcomes = [v[0].outcome for v in judge.judge(items)]
+    finally:
+        judge.close()
+    assert outcomes == ["pass", "fail"] * 6

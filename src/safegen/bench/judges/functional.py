@@ -22,19 +22,15 @@ from safegen.errors import SafegenError
 PROTOCOL = "functional"
 
 
-def humaneval_test_program(tests: str, entry_point: str) -> str:
-    """HumanEval's test code plus the call that runs it, as a pytest-style test function."""
-    return f"{tests.rstrip()}\n\n\ndef test_humaneval_check():\n    check({entry_point})\n"
-
-
 class FunctionalJudge(Judge):
     """Pass/fail from hidden tests run in safegen's sandbox; tasks without hidden tests get ``n/a``."""
 
     name = "functional"
     independent = True
 
-    def __init__(self, settings: Settings | None = None, sandbox: Any = None) -> None:
+    def __init__(self, settings: Settings | None = None, sandbox: Any = None, timeout: float = 20.0) -> None:
         self.settings = settings or Settings()
+        self.timeout = timeout
         self._sandbox = sandbox
         self._owned = False
 
@@ -69,8 +65,8 @@ class FunctionalJudge(Judge):
 
         start = time.perf_counter()
         try:
-            outcome = run_tests(self.sandbox, item.code, humaneval_test_program(data.tests, data.entry_point),
-                                entry_point=data.entry_point)
+            outcome = run_tests(self.sandbox, item.code, data.tests, entry_point=data.entry_point,
+                                timeout=self.timeout)
         except SafegenError as exc:  # fail closed: tests that could not run did not pass
             return JudgeVerdict(PROTOCOL, self.name, self.version(), True, ERROR, message=str(exc),
                                 seconds=time.perf_counter() - start)
