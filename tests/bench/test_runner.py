@@ -151,3 +151,76 @@ def test_jsonl_log_keeps_a_whole_record_without_newline(tmp_path: Path) -> None:
     log.repair()
     log.append({"a": 3})
     assert [r["a"] for r in log.read()] == [1, 2, 3]
+
+
+KILLED_RUN = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, {repo!r})
+from safegen.bench.runner import RunSpec, run_benchmark
+from safegen.config import Settings
+from tests.bench.fakes import FakeGenerator
+
+class Slow(FakeGenerator):
+    def generate(self, task, seed):
+        time.sleep(0.2)
+        return super().generate(task, seed)
+
+run_benchmark(RunSpec("securityeval", "baseline", Path({out!r}), limit=8, judges=("bandit",), workers=0),
+              Settings(data_dir={data!r}), generator=Slow())
+"""
+
+
+def test_resume_after_sigkill(tmp_path: Path, settings: Settings) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "run"
+    repo = str(Path(__file__).resolve().parents[2])
+    script = KILLED_RUN.format(repo=repo, out=str(out), data=settings.data_dir)
+    proc = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if (out / GENERATIONS).exists() and len((out / GENERATIONS).read_text().splitlines()) >= 3:
+            break
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    done = [line["task_id"] for line in JsonlLog(out / GENERATIONS).read()]
+    assert 3 <= len(done) < 8
+    resumed = FakeGenerator()
+    run_benchmark(RunSpec("securityeval", "baseline", out, limit=8, judges=("bandit",), workers=0), settings,
+                  generator=resumed)
+    ids = [t.task_id for t in load_dataset("securityeval", data_dir=settings.data_dir).tasks[:8]]
+    assert resumed.calls == [i for i in ids if i not in done]
+    results = _lines(out / RESULTS)
+    assert sorted(r["task_id"] for r in results) == sorted(ids)
+
+
+def test_session_generator_runs_a_real_strategy_with_the_seed(tmp_path: Path, settings: Settings) -> None:
+    """The glue to safegen.session: the baseline strategy, one shared scripted backend, seeds per sample."""
+    pytest.importorskip("safegen.session")
+    from safegen.backends.fake import FakeBackend
+    from safegen.bench.runner import SessionGenerator
+    from safegen.types import Verdict, VerdictStatus
+
+    class Ensemble:  # the analyzer ensemble's interface, returning a fixed verdict
+        def check(self, code: str, path: str = "") -> Verdict:
+            return Verdict(VerdictStatus.VULNERABLE)
+
+        def scan(self, files: list) -> list[Verdict]:  # type: ignore[type-arg]
+            return [Verdict(VerdictStatus.VULNERABLE) for _ in files]
+
+    backend = FakeBackend([f"```python\n{VULNERABLE_CODE}```"], repeat_last=True)
+    generator = SessionGenerator(settings, "baseline", backend=backend, analyzer=Ensemble())
+    out = tmp_path / "run"
+    run_benchmark(RunSpec("securityeval", "baseline", out, limit=2, samples=2, judges=("bandit",), workers=0),
+                  settings, generator=generator)
+    assert [call.params.seed for call in backend.history] == [0, 1, 0, 1]
+    results = _lines(out / RESULTS)
+    assert all(r["record"]["strategy"] == "baseline" and "pickle.loads" in r["record"]["final"]["code"]
+               for r in results)
+    assert {v["outcome"] for r in results for v in r["verdicts"]} == {"vulnerable"}

@@ -107,3 +107,37 @@ def test_bench_run_end_to_end_with_a_scripted_backend(tmp_path: Path, monkeypatc
                for line in lines)
     assert main(argv) == 0  # resuming a finished run does nothing and succeeds
     assert len((out / "results.jsonl").read_text().splitlines()) == 2
+
+
+def test_bench_ablate_runs_each_part_switched_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("safegen.analyzers.ensemble")
+    from safegen.registry import STRATEGIES
+    from safegen.strategies.interface import Strategy, StrategyContext
+    from safegen.types import Candidate, RunRecord, Task
+
+    class Toy(Strategy):
+        name = "toy"
+
+        def __init__(self, *, secure_prompt: bool = True, repair_rounds: int = 2) -> None:
+            self.secure_prompt, self.repair_rounds = secure_prompt, repair_rounds
+
+        def run(self, task: Task, ctx: StrategyContext) -> RunRecord:
+            code = "def f():\n    return 1\n" if self.secure_prompt and self.repair_rounds else \
+                "import pickle\n\n\ndef f(d):\n    return pickle.loads(d)\n"
+            return RunRecord(task=task, strategy="toy", backend="fake", model="fake",
+                             final=Candidate("c0", code, "sample"),
+                             config={"strategy_options": {"secure_prompt": self.secure_prompt,
+                                                          "repair_rounds": self.repair_rounds}})
+
+    monkeypatch.setitem(STRATEGIES._targets, "toy", Toy)
+    out = tmp_path / "abl"
+    assert main(["bench", "ablate", "--dataset", "securityeval", "--strategy", "toy", "--limit", "2", "--out",
+                 str(out), "--backend", "fake", "--judges", "bandit", "--workers", "0", "--data-dir", str(DATA),
+                 "-q"]) == 0
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["toy", "toy-no-repair-rounds",
+                                                                   "toy-no-secure-prompt"]
+    report = (out / "report.md").read_text()
+    assert "| toy | fake | 2/2 | 0.0%" in report and "| toy (no-repair-rounds) | fake | 2/2 | 100.0%" in report
+    line = json.loads((out / "toy-no-secure-prompt" / "results.jsonl").read_text().splitlines()[0])
+    assert line["variant"] == "no-secure-prompt" and line["strategy_options"] == {"secure_prompt": False}

@@ -68,13 +68,17 @@ class RunSpec:
 class SessionGenerator:
     """Runs the strategy through safegen.session.Session: backend, ensemble and sandbox built once."""
 
-    def __init__(self, settings: Settings, strategy: str, options: dict[str, Any] | None = None) -> None:
+    def __init__(self, settings: Settings, strategy: str, options: dict[str, Any] | None = None,
+                 **tools: Any) -> None:
         from safegen.registry import STRATEGIES
         from safegen.session import Session
 
         self.settings = settings
-        self.strategy = STRATEGIES.get(strategy)(**(options or {}))
-        self.session = Session(settings)
+        try:
+            self.strategy = STRATEGIES.get(strategy)(**(options or {}))
+        except TypeError as exc:
+            raise InputError(f"strategy {strategy!r} does not take the options {options}: {exc}") from None
+        self.session = Session(settings, **tools)  # tools: backend/analyzer/sandbox passed in (tests, embedding)
 
     def generate(self, task: Task, seed: int) -> RunRecord:
         self.session.settings = self.settings.replace(seed=seed)
@@ -239,6 +243,8 @@ def run_benchmark(spec: RunSpec, settings: Settings, generator: Generator | None
         bar.close()
         if owned and generator is not None:
             generator.close()
+        if not finished:
+            progress.note(f"stopped; everything logged in {spec.out} is kept: rerun the same command to resume")
     manifest.update(generated=len(lines), judged=len(judged) + judging.logged, expected=len(wanted))
     return manifest
 
@@ -250,7 +256,10 @@ def judge_run(out: Path, settings: Settings, *, judges: Sequence[str] | None = N
     path = out / MANIFEST
     if not path.exists():
         raise InputError(f"{out} holds no benchmark run ({MANIFEST} missing)", hint="give the --out folder of a run")
-    manifest = json.loads(path.read_text())
+    try:
+        manifest: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path} is unreadable: {exc}") from None
     dataset = load_dataset(manifest["dataset"]["name"], data_dir=settings.data_dir, cache_dir=settings.cache_dir)
     if dataset.sha256 != manifest["dataset"]["sha256"]:
         raise InputError(f"{out} was generated from {manifest['dataset']['name']} sha256 "

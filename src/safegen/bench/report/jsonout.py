@@ -17,8 +17,8 @@ def report_dict(report: Report) -> dict[str, Any]:
         for pid, cwes in source.per_cwe.items():
             for cwe, tally in cwes.items():
                 run["per_cwe"][pid][cwe]["vulnerable_rate"] = tally.vulnerable_rate
-    for protocol, source in zip(data["protocols"], report.protocols):
-        protocol["label"] = source.label
+    for protocol, info in zip(data["protocols"], report.protocols):
+        protocol["label"] = info.label
     return data
 
 

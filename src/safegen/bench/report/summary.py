@@ -144,7 +144,8 @@ def summarize(folder: Path) -> tuple[RunSummary, list[ProtocolInfo]]:
 
 def build_report(folders: Sequence[Path]) -> Report:
     """Runs side by side; protocol columns in a stable order (independent judges first)."""
-    runs, protocols = [], {}
+    runs: list[RunSummary] = []
+    protocols: dict[str, ProtocolInfo] = {}
     for folder in folders:
         summary, found = summarize(folder)
         runs.append(summary)
