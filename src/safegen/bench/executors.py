@@ -29,6 +29,10 @@ class JudgeExecutor(ABC):
     def completed(self, wait: bool) -> Iterator[Results]:
         """Results of finished batches; with ``wait``, block until every submitted batch is done."""
 
+    def in_flight(self) -> int:
+        """Batches submitted and not yet collected."""
+        return 0
+
     def close(self, cancel: bool = False) -> None:
         """Stop the workers (dropping unfinished batches when ``cancel``)."""
 
@@ -61,6 +65,9 @@ class ProcessExecutor(JudgeExecutor):
 
     def submit(self, batch: Batch) -> None:
         self._futures.add(self._pool.submit(judge_batch, batch, self.judges, self.settings))
+
+    def in_flight(self) -> int:
+        return sum(1 for f in self._futures if not f.done())
 
     def completed(self, wait: bool) -> Iterator[Results]:
         if not self._futures:
@@ -105,6 +112,9 @@ class RayExecutor(JudgeExecutor):
 
     def submit(self, batch: Batch) -> None:
         self._refs.append(self._remote.remote(batch, self.judges, self.settings))
+
+    def in_flight(self) -> int:
+        return len(self._refs)
 
     def completed(self, wait: bool) -> Iterator[Results]:
         if not self._refs:

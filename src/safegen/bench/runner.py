@@ -160,10 +160,21 @@ class _Judging:
         self.batch_size = max(1, batch_size)
         self.on_result = on_result
         self.logged = 0
+        self.pending: list[str] = []
 
     def submit(self, keys: Sequence[str]) -> None:
         for start in range(0, len(keys), self.batch_size):
             self.executor.submit([_item_for(self.lines[k], self.dataset) for k in keys[start:start + self.batch_size]])
+
+    def add(self, key: str, slots: int) -> None:
+        """Queue one fresh generation; send the queue when it fills a batch or a worker is idle."""
+        self.pending.append(key)
+        if len(self.pending) >= self.batch_size or self.executor.in_flight() < max(1, slots):
+            self.flush()
+
+    def flush(self) -> None:
+        keys, self.pending = self.pending, []
+        self.submit(keys)
 
     def drain(self, wait: bool) -> None:
         for results in self.executor.completed(wait):
@@ -234,8 +245,9 @@ def run_benchmark(spec: RunSpec, settings: Settings, generator: Generator | None
             line = _generation_line(spec, dataset, settings, task, sample, seed, record)
             generations.append(line)
             lines[line["key"]] = line
-            judging.submit([line["key"]])
+            judging.add(line["key"], spec.workers)
             judging.drain(wait=False)
+        judging.flush()
         judging.drain(wait=True)
         finished = True
     finally:
