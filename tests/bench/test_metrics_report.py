@@ -146,3 +146,28 @@ def test_ablation_flags_reach_the_strategy(monkeypatch: pytest.MonkeyPatch) -> N
     chosen = {v.name: v.options for v in variants("toy")}
     assert chosen == {"no-use-cache": {"use_cache": False}, "no-repair-rounds": {"repair_rounds": 0}}
     assert Toy(**chosen["no-repair-rounds"]).flags == (True, 0, 2)
+
+
+def test_broken_dataset_rows_are_counted_in_the_run_and_report(tmp_path: Path, data_dir: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+    import hashlib
+
+    from safegen.bench.datasets.builtin import SecurityEval
+    from safegen.registry import DATASETS
+
+    rows = (data_dir / "securityeval" / "dataset.jsonl").read_text().splitlines()[:3]
+    raw = "\n".join([rows[0], '{"ID": "CWE-079_broken.py"', rows[1], '{"ID": "x.py", "Prompt": 3}', rows[2]]) + "\n"
+    folder = tmp_path / "data" / "securityeval"
+    folder.mkdir(parents=True)
+    (folder / "dataset.jsonl").write_text(raw)
+
+    class Damaged(SecurityEval):
+        spec = dataclasses.replace(SecurityEval.spec, name="damaged", sha256=hashlib.sha256(raw.encode()).hexdigest())
+
+    monkeypatch.setitem(DATASETS._targets, "damaged", Damaged)
+    out = tmp_path / "run"
+    manifest = run_benchmark(RunSpec("damaged", "baseline", out, judges=("bandit",), workers=0),
+                             Settings(data_dir=str(tmp_path / "data")), generator=FakeGenerator())
+    assert manifest["judged"] == 3 and [s["row"] for s in manifest["skipped_rows"]] == [2, 4]
+    assert "2 broken dataset rows skipped" in render(build_report([out]), "markdown")
