@@ -61,8 +61,8 @@ FULL = "def has_close_elements(numbers: List[float], threshold: float) -> bool:\
 # (id, model reply, prompt, entry point, substrings that must be in the result, substrings that must not)
 CASES: list[tuple[str, str, str | None, str | None, list[str], list[str]]] = [
     ("python-fence-with-prose",
-     "Here is the implementation:\n\n```python\ndef add(a, b):\n    return a + b\n```\n\n"
-     "This function adds two numbers and returns the result.",
+     ("Here is the implementation:\n\n```python\ndef add(a, b):\n    return a + b\n```\n\n"
+     "This function adds two numbers and returns the result."),
      None, "add", ["def add(a, b):", "return a + b"], ["Here is", "This function", "```"]),
     ("bare-fence",
      "```\nimport os\n\ndef list_files(path):\n    return os.listdir(path)\n```",
@@ -71,18 +71,18 @@ CASES: list[tuple[str, str, str | None, str | None, list[str], list[str]]] = [
      "```python\ndef square(x):\n    return x * x\n```\n\nExample:\n\n```python\nprint(square(3))  # 9\n```",
      None, "square", ["def square"], ["print(square(3))"]),
     ("imports-and-function-in-separate-blocks",
-     "First the imports:\n```python\nimport hashlib\nimport os\n```\nThen the function:\n"
+     ("First the imports:\n```python\nimport hashlib\nimport os\n```\nThen the function:\n"
      "```python\ndef hash_password(password: str) -> str:\n    salt = os.urandom(16)\n"
-     "    return hashlib.pbkdf2_hmac('sha256', password.encode(), salt, 100000).hex()\n```",
+     "    return hashlib.pbkdf2_hmac('sha256', password.encode(), salt, 100000).hex()\n```"),
      None, "hash_password", ["import hashlib", "import os", "def hash_password"], []),
     ("helper-in-later-block",
-     "```python\ndef count_primes(n):\n    return sum(1 for k in range(n) if is_prime(k))\n```\n"
-     "It uses this helper:\n```python\ndef is_prime(k):\n    return k > 1 and all(k % d for d in range(2, k))\n```",
+     ("```python\ndef count_primes(n):\n    return sum(1 for k in range(n) if is_prime(k))\n```\n"
+     "It uses this helper:\n```python\ndef is_prime(k):\n    return k > 1 and all(k % d for d in range(2, k))\n```"),
      None, "count_primes", ["def is_prime", "def count_primes"], []),
     ("two-versions-pick-entry-point",
-     "A quick version:\n```python\ndef helper():\n    pass\n```\nThe requested function:\n"
+     ("A quick version:\n```python\ndef helper():\n    pass\n```\nThe requested function:\n"
      "```python\ndef parse_port(text):\n    value = int(text)\n    if not 0 < value < 65536:\n"
-     "        raise ValueError(text)\n    return value\n```",
+     "        raise ValueError(text)\n    return value\n```"),
      None, "parse_port", ["def parse_port", "raise ValueError"], ["def helper"]),
     ("unclosed-fence-complete",
      "```python\ndef greet(name):\n    return f'Hello, {name}!'\n",
@@ -94,8 +94,8 @@ CASES: list[tuple[str, str, str | None, str | None, list[str], list[str]]] = [
      "import json\n\ndef load(path):\n    with open(path) as fh:\n        return json.load(fh)\n",
      None, "load", ["import json", "json.load(fh)"], []),
     ("no-fence-prose-around",
-     "Sure! Here's a function that reverses a string:\n\ndef reverse(s):\n    return s[::-1]\n\n"
-     "It uses slicing with a step of -1, which is the idiomatic way.",
+     ("Sure! Here's a function that reverses a string:\n\ndef reverse(s):\n    return s[::-1]\n\n"
+     "It uses slicing with a step of -1, which is the idiomatic way."),
      None, "reverse", ["def reverse", "s[::-1]"], ["Sure", "idiomatic"]),
     ("humaneval-body-only-unfenced",
      BODY, HE_PROMPT, "has_close_elements",
@@ -104,8 +104,8 @@ CASES: list[tuple[str, str, str | None, str | None, list[str], list[str]]] = [
      "```python\n" + BODY + "```", HE_PROMPT, "has_close_elements",
      ["def has_close_elements", "return False"], ["```"]),
     ("humaneval-body-first-line-dedented",
-     "for i, a in enumerate(numbers):\n        for b in numbers[i + 1:]:\n            if abs(a - b) < threshold:\n"
-     "                return True\n    return False",
+     ("for i, a in enumerate(numbers):\n        for b in numbers[i + 1:]:\n            if abs(a - b) < threshold:\n"
+     "                return True\n    return False"),
      HE_PROMPT, "has_close_elements", ["def has_close_elements", "numbers[i + 1:]"], []),
     ("humaneval-body-return-only-fenced",
      "```python\nreturn any(abs(a - b) < threshold for i, a in enumerate(numbers) for b in numbers[i + 1:])\n```",
@@ -120,29 +120,29 @@ CASES: list[tuple[str, str, str | None, str | None, list[str], list[str]]] = [
      "```python\n" + FULL + "```\nTest it:\n```python\nprint(has_close_elements([1.0, 2.8], 0.3))\n```",
      HE_PROMPT, "has_close_elements", ["from typing import List", "abs(a - b)"], ["print(", "Check if"]),
     ("humaneval-helper-from-prompt",
-     "```python\ndef make_palindrome(string: str) -> str:\n    for i in range(len(string)):\n"
-     "        if is_palindrome(string[i:]):\n            return string + string[:i][::-1]\n    return string\n```",
+     ("```python\ndef make_palindrome(string: str) -> str:\n    for i in range(len(string)):\n"
+     "        if is_palindrome(string[i:]):\n            return string + string[:i][::-1]\n    return string\n```"),
      PALINDROME_PROMPT, "make_palindrome", ["def is_palindrome", "def make_palindrome"], []),
     ("securityeval-flask-function-only",
-     "```python\ndef redirectToTarget():\n    target = request.args.get('target', '')\n"
+     ("```python\ndef redirectToTarget():\n    target = request.args.get('target', '')\n"
      "    if re.match(r'^https://example\\.com/', target):\n        return redirect(target)\n"
-     "    return redirect('/')\n```",
+     "    return redirect('/')\n```"),
      FLASK_PROMPT, "redirectToTarget",
      ["from flask import Flask, request, redirect", "import re", "def redirectToTarget"], []),
     ("think-block",
-     "<think>\nThe user wants a function. Maybe:\n```python\ndef wrong(:\n```\nNo, better:\n</think>\n"
-     "```python\ndef double(x):\n    return 2 * x\n```",
+     ("<think>\nThe user wants a function. Maybe:\n```python\ndef wrong(:\n```\nNo, better:\n</think>\n"
+     "```python\ndef double(x):\n    return 2 * x\n```"),
      None, "double", ["def double"], ["wrong", "think"]),
     ("main-guard-kept",
-     "```python\nimport sys\n\n\ndef main(argv):\n    return len(argv)\n\n\nif __name__ == \"__main__\":\n"
-     "    sys.exit(main(sys.argv))\n```",
+     ("```python\nimport sys\n\n\ndef main(argv):\n    return len(argv)\n\n\nif __name__ == \"__main__\":\n"
+     "    sys.exit(main(sys.argv))\n```"),
      None, "main", ["if __name__ == \"__main__\":", "sys.exit"], []),
     ("example-usage-inside-fence-kept",
      "```python\ndef clamp(x, lo, hi):\n    return max(lo, min(x, hi))\n\n# Example usage\nprint(clamp(5, 0, 3))\n```",
      None, "clamp", ["# Example usage", "print(clamp(5, 0, 3))"], []),
     ("bash-block-ignored",
-     "Install it first:\n```bash\npip install requests\n```\nThen:\n```python\nimport requests\n\n"
-     "def fetch(url):\n    return requests.get(url, timeout=10).text\n```",
+     ("Install it first:\n```bash\npip install requests\n```\nThen:\n```python\nimport requests\n\n"
+     "def fetch(url):\n    return requests.get(url, timeout=10).text\n```"),
      None, "fetch", ["import requests", "timeout=10"], ["pip install"]),
     ("tilde-fence",
      "~~~python\ndef inc(x):\n    return x + 1\n~~~",
@@ -193,7 +193,7 @@ def test_extract_table(reply: str, prompt: str | None, entry: str | None,
 def test_body_result_runs_correctly() -> None:
     code = extract_code(BODY, prompt=HE_PROMPT, entry_point="has_close_elements")
     namespace: dict[str, object] = {}
-    exec(compile(code, "<test>", "exec"), namespace)  # our own fixed test code, not model output
+    exec(compile(code, "<test>", "exec"), namespace)  # noqa: S102 - our own fixed test code, not model output
     fn = namespace["has_close_elements"]
     assert callable(fn)
     assert fn([1.0, 2.0, 2.05], 0.1) is True
