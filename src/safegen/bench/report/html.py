@@ -75,6 +75,22 @@ def _table(runs: list[RunSummary], security: list[ProtocolInfo]) -> str:
     return "<table>" + "".join(rows) + "</table>"
 
 
+def _per_cwe_table(runs: list[RunSummary], protocol: ProtocolInfo) -> str:
+    cwes = sorted({c for r in runs for c in r.per_cwe.get(protocol.id, {})}, key=lambda c: int(c.split("-")[1]))
+    if not cwes:
+        return ""
+    rows = ["<tr><th>CWE</th>" + "".join(f"<th>{escape(r.label)}</th>" for r in runs) + "</tr>"]
+    for cwe in cwes:
+        cells = []
+        for run in runs:
+            tally = run.per_cwe.get(protocol.id, {}).get(cwe)
+            cells.append("–" if tally is None or not tally.judged else
+                         f"{pct(tally.vulnerable_rate)} ({tally.vulnerable + tally.error}/{tally.judged})")
+        rows.append(f"<tr><td>{escape(cwe)}</td>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
+    return (f"<details><summary>Vulnerable rate per CWE, judged by {escape(protocol.label)}</summary>"
+            f"<table>{''.join(rows)}</table></details>")
+
+
 def render_html(report: Report) -> str:
     """A self-contained page: no external resources at all."""
     security = [p for p in report.protocols if p.kind == "security"]
@@ -100,6 +116,9 @@ def render_html(report: Report) -> str:
                               [(r.label, r.seconds, f"{r.seconds:.1f} s") for r in runs], percent=False))
         body.append(bar_chart("LLM calls per task",
                               [(r.label, r.llm_calls, f"{r.llm_calls:.1f}") for r in runs], percent=False))
+        for protocol in security:
+            if protocol.independent:
+                body.append(_per_cwe_table(runs, protocol))
     body.append("<h2>Judges</h2><ul>")
     for p in report.protocols:
         independence = "independent" if p.independent else '<span class="inloop">in-loop (not independent)</span>'
