@@ -1,0 +1,7 @@
+"""Run generated code in bubblewrap: no network, read-only system, private tmpfs, unprivileged uid, rlimits."""
+
+from safegen.sandbox.core import Sandbox
+from safegen.sandbox.limits import Limits
+from safegen.sandbox.result import ORACLE_KINDS, ExecResult, OracleEvent
+
+__all__ = ["ORACLE_KINDS", "ExecResult", "Limits", "OracleEvent", "Sandbox"]

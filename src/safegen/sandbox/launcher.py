@@ -1,0 +1,150 @@
+"""The bubblewrap command line that starts the worker: what the sandbox can see and who it runs as."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from safegen.errors import SandboxError
+from safegen.sandbox.limits import Limits
+
+SANDBOX_ROOT = "/work"  # the private tmpfs inside the sandbox
+EXTRA_SITE = "/opt/safegen/site"  # where optional fuzzing packages (atheris) are mounted read-only
+SETPRIV = "/usr/bin/setpriv"
+_UID_BASE = 1_500_000_000
+_counter = itertools.count()
+
+
+@dataclass(frozen=True)
+class WorkerCommand:
+    """How to start one worker process."""
+
+    argv: tuple[str, ...]
+    env: dict[str, str]
+    cwd: str
+    sandboxed: bool
+    uid: int | None
+
+
+def worker_source() -> str:
+    return (Path(__file__).with_name("_worker.py")).read_text(encoding="utf-8")
+
+
+def find_bwrap() -> str:
+    """The bubblewrap binary, or a SandboxError that names the package to install."""
+    path = shutil.which("bwrap") or ("/usr/bin/bwrap" if os.access("/usr/bin/bwrap", os.X_OK) else None)
+    if path is None:
+        raise SandboxError("bubblewrap (bwrap) is not installed; generated code runs only inside it",
+                           hint="install the Debian/Ubuntu package `bubblewrap` (apt-get install bubblewrap), "
+                                "or pass --unsafe-no-sandbox inside a disposable container")
+    return path
+
+
+def interpreter() -> tuple[str, str]:
+    """The real interpreter binary and its installation prefix (sys.base_prefix)."""
+    prefix = os.path.realpath(sys.base_prefix)
+    executable = os.path.realpath(sys.executable)
+    if not executable.startswith(prefix + os.sep):
+        name = f"python{sys.version_info.major}.{sys.version_info.minor}"
+        executable = os.path.join(prefix, "bin", name)
+    if not os.access(executable, os.X_OK):
+        raise SandboxError(f"cannot find the Python interpreter under {prefix}",
+                           hint="run safegen with a regular CPython installation")
+    return executable, prefix
+
+
+def atheris_dir() -> str | None:
+    """The installed atheris package directory, if any (mounted read-only, alone, into the sandbox)."""
+    spec = importlib.util.find_spec("atheris")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return os.path.realpath(list(spec.submodule_search_locations)[0])
+
+
+def next_uid() -> int:
+    """A uid used only by this sandbox: RLIMIT_NPROC counts per uid, so sandboxes must not share one."""
+    return _UID_BASE + (os.getpid() * 64 + next(_counter)) % 500_000_000
+
+
+def _config(limits: Limits, sandboxed: bool, root: str, extra_paths: list[str]) -> str:
+    return json.dumps({"limits": limits.as_dict(), "sandboxed": sandboxed, "root": root,
+                       "extra_paths": extra_paths, "want_atheris": bool(extra_paths)})
+
+
+def _system_mounts() -> list[str]:
+    args = ["--ro-bind", "/usr", "/usr"]
+    for name in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(name):
+            args += ["--symlink", os.readlink(name), name]
+        elif os.path.isdir(name):
+            args += ["--ro-bind", name, name]
+    return args
+
+
+def _prefix_mounts(prefix: str) -> list[str]:
+    """Bind only the interpreter's prefix; its parents become empty 0755 directories (e.g. no /root)."""
+    if prefix == "/usr" or prefix.startswith("/usr/"):
+        return []
+    args: list[str] = []
+    parent = Path(prefix).parent
+    for folder in reversed([parent, *parent.parents][:-1]):
+        args += ["--perms", "0755", "--dir", str(folder)]
+    return args + ["--ro-bind", prefix, prefix]
+
+
+def sandbox_command(limits: Limits) -> WorkerCommand:
+    """bwrap (as root, for the mounts) -> setpriv (drop to an unprivileged uid) -> python worker."""
+    bwrap = find_bwrap()
+    if not os.access(SETPRIV, os.X_OK):
+        raise SandboxError(f"{SETPRIV} is missing; the sandbox needs it to drop to an unprivileged user",
+                           hint="install the Debian package `util-linux`")
+    python, prefix = interpreter()
+    uid = next_uid()
+    extra: list[str] = []
+    mounts = _system_mounts() + _prefix_mounts(prefix)
+    found = atheris_dir()
+    if found:
+        for folder in ("/opt", "/opt/safegen", EXTRA_SITE):  # bwrap would create them 0700 under umask 077
+            mounts += ["--perms", "0755", "--dir", folder]
+        mounts += ["--ro-bind", found, f"{EXTRA_SITE}/atheris"]
+        extra.append(EXTRA_SITE)
+    argv = [
+        bwrap,
+        "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+        "--die-with-parent", "--new-session", "--hostname", "sandbox",
+        *mounts,
+        "--proc", "/proc", "--dev", "/dev",
+        "--perms", "01777", "--size", str(limits.disk_bytes), "--tmpfs", SANDBOX_ROOT,
+        "--clearenv",
+        "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8",
+        "--setenv", "HOME", SANDBOX_ROOT, "--setenv", "TMPDIR", SANDBOX_ROOT, "--setenv", "MALLOC_ARENA_MAX", "2",
+        "--chdir", SANDBOX_ROOT,
+        "--",
+        SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+        "--no-new-privs",
+        python, "-I", "-S", "-B", "-c", worker_source(), _config(limits, True, SANDBOX_ROOT, extra),
+    ]
+    return WorkerCommand(argv=tuple(argv), env={}, cwd="/", sandboxed=True, uid=uid)
+
+
+def unsafe_command(limits: Limits, workdir: str) -> WorkerCommand:
+    """The same worker without isolation (rlimits only), for users already inside a disposable container."""
+    python, _ = interpreter()
+    extra: list[str] = []
+    found = atheris_dir()
+    if found:
+        site = os.path.join(workdir, "site")
+        os.makedirs(site, exist_ok=True)
+        os.symlink(found, os.path.join(site, "atheris"))
+        extra.append(site)
+    root = os.path.join(workdir, "work")
+    os.makedirs(root, exist_ok=True)
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": root, "TMPDIR": root, "MALLOC_ARENA_MAX": "2"}
+    argv = [python, "-I", "-S", "-B", "-c", worker_source(), _config(limits, False, root, extra)]
+    return WorkerCommand(argv=tuple(argv), env=env, cwd=root, sandboxed=False, uid=None)
