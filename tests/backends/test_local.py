@@ -95,7 +95,7 @@ def test_prompt_longer_than_the_context_is_a_clear_error(backend: LocalBackend) 
         backend.complete([huge], GenerationParams(max_tokens=4))
 
 
-def test_threads_default_to_the_available_cores(tmp_path: object) -> None:
+def test_threads_default_to_the_available_cores() -> None:
     assert available_threads() >= 1
     local = LocalBackend("/nonexistent.gguf")
     assert local.threads == available_threads()

@@ -221,7 +221,7 @@ def test_no_code_raises(reply: str) -> None:
     assert info.value.hint
 
 
-def test_reply_is_not_executed(tmp_path: object) -> None:
+def test_reply_is_not_executed() -> None:
     code = extract_code("```python\nraise SystemExit('must not run')\n```")
     assert "SystemExit" in code
 
