@@ -46,14 +46,14 @@ SYSTEM = (
 )
 
 TASKS = (
-    "Write a function `read_user_file(base_dir: str, name: str) -> str` that returns the text of the file "
-    "`name` inside `base_dir`, refusing names that escape the directory.",
-    "Write a function `find_user(conn, username: str)` that returns the row of the `users` table of an "
-    "sqlite3 connection whose `name` column equals `username`, or None.",
-    "Write a function `hash_password(password: str) -> str` that returns a salted hash suitable for "
-    "storing in a database, and `verify_password(password: str, stored: str) -> bool`.",
-    "Write a function `fetch_json(url: str) -> dict` that downloads a JSON document over HTTPS with a "
-    "timeout and returns the parsed object.",
+    ("Write a function `read_user_file(base_dir: str, name: str) -> str` that returns the text of the file "
+    "`name` inside `base_dir`, refusing names that escape the directory."),
+    ("Write a function `find_user(conn, username: str)` that returns the row of the `users` table of an "
+    "sqlite3 connection whose `name` column equals `username`, or None."),
+    ("Write a function `hash_password(password: str) -> str` that returns a salted hash suitable for "
+    "storing in a database, and `verify_password(password: str, stored: str) -> bool`."),
+    ("Write a function `fetch_json(url: str) -> dict` that downloads a JSON document over HTTPS with a "
+    "timeout and returns the parsed object."),
 )
 
 
@@ -185,14 +185,14 @@ def main(argv: list[str] | None = None) -> int:
 
     lines = [
         f"# safegen LLM throughput — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
-        f"model: {path.name}; llama-cpp-python {llama_cpp.__version__}; threads {threads}; n_ctx {args.ctx}; "
-        f"max_tokens {args.max_tokens}; greedy",
+        (f"model: {path.name}; llama-cpp-python {llama_cpp.__version__}; threads {threads}; n_ctx {args.ctx}; "
+        f"max_tokens {args.max_tokens}; greedy"),
         f"cpu: {_cpu_model()}; load average before {load_before}, after {load_after}",
         f"load time: safegen {load_safegen:.2f}s (includes nothing else), raw {load_raw:.2f}s",
         f"{n_tasks} tasks; system prompt shared by the cold call and the following 'shared' call",
         "",
-        f"{'path':8s} {'call':7s} {'prompt tok':>10s} {'prompt tok/s':>12s} {'gen tok':>8s} {'gen tok/s':>9s} "
-        f"{'prompt s':>9s} {'wall s':>7s}",
+        (f"{'path':8s} {'call':7s} {'prompt tok':>10s} {'prompt tok/s':>12s} {'gen tok':>8s} {'gen tok/s':>9s} "
+        f"{'prompt s':>9s} {'wall s':>7s}"),
     ]
     for path_name in ("safegen", "raw"):
         for kind in ("cold", "shared"):
