@@ -196,7 +196,11 @@ def _settings_for_workers(settings: Settings) -> dict[str, Any]:
 
 def run_benchmark(spec: RunSpec, settings: Settings, generator: Generator | None = None,
                   dataset: LoadedDataset | None = None) -> dict[str, Any]:
-    """Generate and judge every missing (task, sample) of the run; return the manifest with its counts."""
+    """Generate and judge every missing (task, sample) of the run; return the manifest with its counts.
+
+    Judging workers are spawned processes: a script calling this with ``workers > 0`` needs the usual
+    ``if __name__ == "__main__":`` guard (the `safegen` command has it).
+    """
     if spec.samples < 1:
         raise InputError("--samples must be at least 1")
     if dataset is None:
