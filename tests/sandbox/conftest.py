@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 
 import pytest
+from sandbox_support import HAVE_BWRAP
 
 from safegen.sandbox import Sandbox
-
-HAVE_BWRAP = shutil.which("bwrap") is not None or os.access("/usr/bin/bwrap", os.X_OK)
 
 
 @pytest.fixture(scope="module")
@@ -21,9 +17,3 @@ def sandbox() -> Iterator[Sandbox]:
     box = Sandbox.create()
     yield box
     box.close()
-
-
-def processes_of(uid: int) -> int:
-    """How many host processes run as ``uid`` (the sandbox's private uid)."""
-    out = subprocess.run(["pgrep", "-c", "-u", str(uid)], capture_output=True, text=True).stdout.strip()
-    return int(out or 0)

@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import HAVE_BWRAP, processes_of
+from sandbox_support import HAVE_BWRAP, processes_of
 
 from safegen.fuzz import fuzz_function
 from safegen.sandbox import Limits, Sandbox
