@@ -1,0 +1,38 @@
+"""autosafecoder: coding agent (few-shot), static-analysis agent (CWE feedback) and fuzzing agent in a loop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from safegen.config import Settings
+from safegen.prompts import templates
+from safegen.strategies import stages
+from safegen.strategies.base import StagedStrategy
+from safegen.strategies.state import RunState
+from safegen.types import Candidate
+
+
+class AutoSafeCoderStrategy(StagedStrategy):
+    """AutoSafeCoder with real tools: the ensemble as the static agent, the sandboxed fuzzer as the fuzzing agent."""
+
+    name = "autosafecoder"
+    summary = ("coding agent with few-shot prompt, static-analysis agent with CWE feedback (<=4 rounds), "
+               "then a sandboxed fuzzing agent whose defects go back to the coder (<=4 rounds)")
+    needs_sandbox = True
+
+    def options(self, settings: Settings) -> dict[str, Any]:
+        return {"static_rounds": settings.max_rounds, "fuzz_rounds": settings.max_rounds,
+                "fuzz_iterations": settings.fuzz_iterations}
+
+    def execute(self, state: RunState) -> Candidate | None:
+        opts = state.options
+        base = templates.generation_messages(state.task.requirement, system=templates.SYSTEM_SECURE,
+                                             entry_point=state.entry_point, few_shot=templates.FEW_SHOT)
+        first = stages.generate(state, base)[0]
+        if not first.code:
+            return None
+        first = stages.analyze(state, [first])[0]
+        current = stages.static_repair_loop(state, first, base, max_rounds=opts["static_rounds"])
+        next_round = len(state.rounds) + 1
+        stages.fuzz_repair_loop(state, current, base, max_rounds=opts["fuzz_rounds"], first_round=next_round)
+        return None

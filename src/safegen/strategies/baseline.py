@@ -1,0 +1,23 @@
+"""baseline: one sample with a plain prompt; nothing is checked or changed (the verdict is only reported)."""
+
+from __future__ import annotations
+
+from safegen.prompts import templates
+from safegen.strategies import stages
+from safegen.strategies.base import StagedStrategy
+from safegen.strategies.state import RunState
+from safegen.types import Candidate
+
+
+class BaselineStrategy(StagedStrategy):
+    """One greedy sample from a plain coding prompt."""
+
+    name = "baseline"
+    summary = "one sample from a plain coding prompt, no checks (the verdict is only reported)"
+    system = templates.SYSTEM_PLAIN
+
+    def execute(self, state: RunState) -> Candidate | None:
+        messages = templates.generation_messages(state.task.requirement, system=self.system,
+                                                 entry_point=state.entry_point)
+        candidates = stages.generate(state, messages)
+        return candidates[0] if candidates[0].code else None

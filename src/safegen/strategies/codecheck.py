@@ -1,0 +1,167 @@
+"""AST checks on candidate code: which function is the entry point, its signature, and import lines."""
+
+from __future__ import annotations
+
+import ast
+import importlib.machinery
+import sys
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _parse(code: str) -> ast.Module | None:
+    try:
+        return ast.parse(code)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _top_functions(tree: ast.Module) -> list[FunctionNode]:
+    return [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+
+
+def guess_entry_point(code: str) -> str | None:
+    """For prose requirements: the public top-level function no other top-level function calls (the last one)."""
+    tree = _parse(code)
+    if tree is None:
+        return None
+    functions = [f for f in _top_functions(tree) if not f.name.startswith("_")] or _top_functions(tree)
+    if not functions:
+        return None
+    called: set[str] = set()
+    for function in functions:
+        for node in ast.walk(function):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id != function.name:
+                called.add(node.func.id)
+    roots = [f for f in functions if f.name not in called]
+    return (roots or functions)[-1].name
+
+
+def signature(code: str, name: str) -> str | None:
+    """The entry point's name, parameters, kinds and defaults as comparable text (annotations ignored).
+
+    A top-level class of that name counts too (its __init__ signature). None when the code does not
+    define ``name`` at top level or does not parse.
+    """
+    tree = _parse(code)
+    if tree is None:
+        return None
+    for node in reversed(tree.body):  # the last definition wins at run time
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            return _describe_args(node)
+        if isinstance(node, ast.ClassDef) and node.name == name:
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "__init__":
+                    return "class " + _describe_args(item)
+            return "class"
+    return None
+
+
+def _describe_args(node: FunctionNode) -> str:
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    parts = []
+    for index, (arg, default) in enumerate(zip(positional, defaults)):
+        kind = "/" if index < len(args.posonlyargs) else ""
+        parts.append(f"{kind}{arg.arg}" + (f"={ast.unparse(default)}" if default is not None else ""))
+    if args.vararg:
+        parts.append(f"*{args.vararg.arg}")
+    elif args.kwonlyargs:
+        parts.append("*")
+    for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults):
+        parts.append(arg.arg + (f"={ast.unparse(kw_default)}" if kw_default is not None else ""))
+    if args.kwarg:
+        parts.append(f"**{args.kwarg.arg}")
+    prefix = "async " if isinstance(node, ast.AsyncFunctionDef) else ""
+    return f"{prefix}({', '.join(parts)})"
+
+
+def import_lines(code: str) -> list[str]:
+    """The top-level import statements of ``code`` as normalized one-line statements."""
+    tree = _parse(code)
+    if tree is None:
+        return []
+    lines = []
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            lines.append(ast.unparse(node))
+    return lines
+
+
+def _module_of(statement: str) -> str | None:
+    tree = _parse(statement)
+    if tree is None or not tree.body:
+        return None
+    node = tree.body[0]
+    if isinstance(node, ast.Import) and len(node.names) == 1:
+        return node.names[0].name
+    if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        return node.module
+    return None
+
+
+def module_exists(dotted: str) -> bool:
+    """True when the module (and each package on its way) is installed; found on disk, never imported."""
+    if dotted in sys.modules:  # already loaded by this process (os.path, sys, ...)
+        return True
+    parts = dotted.split(".")
+    if parts[0] in sys.builtin_module_names:
+        return len(parts) == 1
+    search: list[str] | None = None
+    for index, part in enumerate(parts):
+        try:
+            spec = importlib.machinery.PathFinder.find_spec(part, search)
+        except (ImportError, ValueError):
+            return False
+        if spec is None:
+            return False
+        if index < len(parts) - 1:
+            if not spec.submodule_search_locations:
+                return False
+            search = list(spec.submodule_search_locations)
+    return True
+
+
+def is_installed(statement: str) -> bool:
+    """True when the statement imports one module that is installed (looked up on disk, never imported)."""
+    module = _module_of(statement)
+    return module is not None and module_exists(module)
+
+
+def used_names(code: str) -> set[str]:
+    """Names the code reads (for pruning imports nobody uses)."""
+    tree = _parse(code)
+    if tree is None:
+        return set()
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+
+
+def bound_by(statement: str) -> set[str]:
+    """The names an import statement binds."""
+    tree = _parse(statement)
+    if tree is None or not tree.body or not isinstance(tree.body[0], (ast.Import, ast.ImportFrom)):
+        return set()
+    return {(alias.asname or alias.name).split(".")[0] for alias in tree.body[0].names}
+
+
+def ensure_imports(code: str, imports: list[str]) -> str:
+    """Put the missing statements of ``imports`` at the top of ``code`` (after a docstring/__future__)."""
+    present = set(import_lines(code))
+    missing = [line for line in imports if line not in present]
+    if not missing:
+        return code
+    tree = _parse(code)
+    insert_at = 0
+    if tree is not None:
+        for node in tree.body:
+            is_doc = (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+                      and isinstance(node.value.value, str) and node is tree.body[0])
+            is_future = isinstance(node, ast.ImportFrom) and node.module == "__future__"
+            if is_doc or is_future:
+                insert_at = node.end_lineno or 0
+            else:
+                break
+    lines = code.splitlines()
+    merged = lines[:insert_at] + missing + lines[insert_at:]
+    return "\n".join(merged) + "\n"

@@ -1,0 +1,42 @@
+"""franc: sample N, return the first sample the static analyzers pass, else re-prompt once with the findings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from safegen import progress
+from safegen.config import Settings
+from safegen.prompts import templates
+from safegen.strategies import stages
+from safegen.strategies.base import StagedStrategy, sampling_temperature
+from safegen.strategies.state import RunState
+from safegen.types import Candidate
+
+
+class FrancStrategy(StagedStrategy):
+    """FRANC-style filter: the static ensemble gates N samples; one repair prompt if none passes."""
+
+    name = "franc"
+    summary = "sample N, return the first that the static analyzers pass, else re-prompt once with the findings"
+
+    def options(self, settings: Settings) -> dict[str, Any]:
+        return {"samples": settings.samples, "temperature": sampling_temperature(settings),
+                "repair_rounds": min(settings.max_rounds, 1)}
+
+    def execute(self, state: RunState) -> Candidate | None:
+        opts = state.options
+        base = templates.generation_messages(state.task.requirement, entry_point=state.entry_point)
+        progress.note(f"sampling {opts['samples']} candidates")
+        samples = stages.generate(state, base, n=opts["samples"], temperature=opts["temperature"])
+        samples = stages.analyze(state, samples)
+        for candidate in samples:
+            if (candidate.code and candidate.verdict is not None and candidate.verdict.is_secure
+                    and state.signature_ok(candidate)):
+                return candidate
+        ranked = stages.rank(state, samples)
+        if not ranked or opts["repair_rounds"] < 1:
+            return None
+        prompt = stages.static_feedback(state, ranked[0])
+        if prompt is not None:
+            stages.repair(state, ranked[0], base, prompt, kind="static", round=1)
+        return None

@@ -1,0 +1,56 @@
+"""safegen (the default): our combination of the stages; its knobs are constructor flags for ablations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from safegen.config import Settings
+from safegen.prompts import templates
+from safegen.strategies import stages
+from safegen.strategies.base import StagedStrategy, sampling_temperature
+from safegen.strategies.state import RunState
+from safegen.types import Candidate
+
+
+class SafegenStrategy(StagedStrategy):
+    """Security prompt + two-step imports + N samples ranked + static repair loop + fuzz repair, never worse."""
+
+    name = "safegen"
+    summary = ("security prompt with two-step imports, static repair loop with CWE feedback, sandboxed fuzz "
+               "repair; returns the best version seen")
+    needs_sandbox = True
+    uses_scorer = True
+
+    def __init__(self, *, imports_step: bool = True, secure_prompt: bool = True, samples: int | None = 1,
+                 static_rounds: int | None = None, fuzz_rounds: int | None = 2) -> None:
+        self.imports_step = imports_step
+        self.secure_prompt = secure_prompt
+        self.samples = samples
+        self.static_rounds = static_rounds
+        self.fuzz_rounds = fuzz_rounds
+
+    def options(self, settings: Settings) -> dict[str, Any]:
+        rounds = settings.max_rounds
+        return {"imports_step": self.imports_step, "secure_prompt": self.secure_prompt,
+                "samples": self.samples or settings.samples, "temperature": sampling_temperature(settings),
+                "static_rounds": rounds if self.static_rounds is None else min(self.static_rounds, rounds),
+                "fuzz_rounds": rounds if self.fuzz_rounds is None else min(self.fuzz_rounds, rounds)}
+
+    def execute(self, state: RunState) -> Candidate | None:
+        opts = state.options
+        imports = stages.ask_imports(state) if opts["imports_step"] else []
+        system = templates.SYSTEM_SECURE if opts["secure_prompt"] else templates.SYSTEM_PLAIN
+        base = templates.generation_messages(state.task.requirement, system=system,
+                                             entry_point=state.entry_point, imports=imports)
+        samples = stages.generate(state, base, n=opts["samples"], temperature=opts["temperature"]
+                                  if opts["samples"] > 1 else None, imports=imports)
+        stages.analyze(state, samples, scored=True)
+        start = stages.best(state, use_score=True)
+        if start is None:
+            return None
+        current = stages.static_repair_loop(state, start, base, max_rounds=opts["static_rounds"],
+                                            scored=True, use_score=True)
+        if opts["fuzz_rounds"] > 0:
+            stages.fuzz_repair_loop(state, current, base, max_rounds=opts["fuzz_rounds"],
+                                    first_round=len(state.rounds) + 1)
+        return None

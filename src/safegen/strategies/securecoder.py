@@ -1,0 +1,43 @@
+"""securecoder: sample N, rank by verdict then learned score then findings, refine the vulnerable, re-rank."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from safegen import progress
+from safegen.config import Settings
+from safegen.prompts import templates
+from safegen.strategies import stages
+from safegen.strategies.base import StagedStrategy, sampling_temperature
+from safegen.strategies.state import RunState
+from safegen.types import Candidate
+
+
+class SecureCoderStrategy(StagedStrategy):
+    """SecureCoder's sample-rank-refine loop with the real ensemble and, when installed, the learned scorer."""
+
+    name = "securecoder"
+    summary = ("sample N at temperature > 0, rank by static verdict then learned score then findings, "
+               "refine the vulnerable ones with their findings, re-rank, return the top")
+    uses_scorer = True
+
+    def options(self, settings: Settings) -> dict[str, Any]:
+        return {"samples": settings.samples, "temperature": sampling_temperature(settings),
+                "refine": settings.max_rounds > 0}
+
+    def execute(self, state: RunState) -> Candidate | None:
+        opts = state.options
+        base = templates.generation_messages(state.task.requirement, entry_point=state.entry_point)
+        progress.note(f"sampling {opts['samples']} candidates")
+        samples = stages.generate(state, base, n=opts["samples"], temperature=opts["temperature"])
+        samples = stages.analyze(state, samples, scored=True)
+        ranked = stages.rank(state, samples, use_score=True)
+        clean = [c for c in ranked if c.verdict is not None and c.verdict.is_secure and state.signature_ok(c)
+                 and not (c.tests is not None and not c.tests.passed)]
+        if opts["refine"] and not clean:  # with a clean sample on top, refining the rest cannot change the answer
+            for candidate in ranked:
+                prompt = stages.static_feedback(state, candidate)
+                if prompt is not None:
+                    stages.repair(state, candidate, base, prompt, kind="static", round=1, scored=True)
+        top = stages.best(state, use_score=True)
+        return top

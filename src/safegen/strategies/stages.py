@@ -1,0 +1,394 @@
+"""The stages strategies are composed of: generate, analyze, fuzz, rank, repair.
+
+Each stage is a small function over a :class:`RunState`; it records what it did (candidates, LLM
+calls, rounds, errors) in the state and never raises for bad model output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from safegen import progress
+from safegen.backends.interface import ChatMessage, Completion, GenerationParams
+from safegen.errors import ExtractionError, SafegenError
+from safegen.prompts import feedback as fb
+from safegen.prompts import templates
+from safegen.strategies import codecheck
+from safegen.strategies.state import RunState
+from safegen.types import (
+    AnalyzerFailure,
+    Candidate,
+    RepairRound,
+    TestOutcome,
+    Verdict,
+    VerdictStatus,
+)
+
+ANALYZE_PATH = "candidate.py"
+RETRY_TEMPERATURE = 0.6
+MAX_SEEDS = 8
+
+
+# --- generate -----------------------------------------------------------------------------------
+def ask(state: RunState, messages: Sequence[ChatMessage], *, purpose: str, n: int = 1,
+        temperature: float | None = None, seed: int | None = None,
+        max_tokens: int | None = None) -> list[Completion]:
+    """One backend call with the run's settings; recorded as an LLMCall."""
+    s = state.settings
+    params = GenerationParams(n=n, temperature=s.temperature if temperature is None else temperature,
+                              top_p=s.top_p, max_tokens=max_tokens or s.max_tokens,
+                              seed=s.seed if seed is None else seed)
+    return state.backend.for_purpose(purpose).complete(messages, params)
+
+
+def extract(state: RunState, text: str) -> tuple[str, str | None]:
+    """(code, None) or ("", why) for one model answer."""
+    from safegen.prompts.extract import extract_code
+
+    prompt = state.task.requirement if state.code_prompt else None
+    try:
+        return extract_code(text, prompt=prompt, entry_point=state.entry_point), None
+    except ExtractionError as exc:
+        return "", str(exc)
+
+
+def generate(state: RunState, messages: Sequence[ChatMessage], *, n: int = 1, origin: str = "sample",
+             purpose: str = "generate", temperature: float | None = None, round: int = 0,
+             parent: str | None = None, imports: Sequence[str] = ()) -> list[Candidate]:
+    """Ask for ``n`` answers (distinct seeds when sampling) and record each as a candidate.
+
+    ``imports`` are fixed at the top of every extracted program (HexaCoder's second step).
+    """
+    temp = state.settings.temperature if temperature is None else temperature
+    if n > 1 and temp > 0:  # separate calls with distinct seeds: reproducible and really different
+        texts = [c.text for i in range(n)
+                 for c in ask(state, messages, purpose=purpose, temperature=temp, seed=state.settings.seed + i)]
+    else:
+        texts = [c.text for c in ask(state, messages, purpose=purpose, n=n, temperature=temp)]
+    out = []
+    for text in texts:
+        code, error = extract(state, text)
+        if code and imports:  # fix the chosen imports the code uses at its top (unused ones only add noise)
+            used = codecheck.used_names(code)
+            code = codecheck.ensure_imports(code, [i for i in imports if codecheck.bound_by(i) & used])
+        candidate = Candidate(candidate_id=state.new_id(), code=code, origin=origin, round=round,
+                              parent=parent, error=error)
+        if error:
+            state.note_error(f"{candidate.candidate_id}: {error}")
+        out.append(state.add(candidate))
+    return out
+
+
+MAX_IMPORTS = 6
+
+
+def ask_imports(state: RunState, *, max_tokens: int = 120) -> list[str]:
+    """HexaCoder step 1: the security-relevant imports the model proposes (parsable, installed, at most 6)."""
+    answer = ask(state, templates.imports_messages(state.task.requirement), purpose="imports",
+                 max_tokens=max_tokens)[0].text
+    from safegen.prompts.extract import extract_code
+
+    try:
+        code = extract_code(answer)
+    except ExtractionError:
+        code = "\n".join(line for line in answer.splitlines()
+                         if line.strip().startswith(("import ", "from ")))
+    lines = []
+    for statement in codecheck.import_lines(code):
+        if statement not in lines and codecheck.is_installed(statement):
+            lines.append(statement)
+    if state.code_prompt:  # the prompt's own imports stay; no duplicates
+        lines = [line for line in lines if line not in codecheck.import_lines(state.task.requirement)]
+    state.options.setdefault("imports", lines[:MAX_IMPORTS])
+    return lines[:MAX_IMPORTS]
+
+
+# --- analyze ------------------------------------------------------------------------------------
+def _failed_verdict(tool: str, message: str) -> Verdict:
+    return Verdict(status=VerdictStatus.UNKNOWN, errors=(AnalyzerFailure(tool=tool, message=message),))
+
+
+def scan(state: RunState, codes: Sequence[str]) -> list[Verdict]:
+    """Static verdicts for several programs in one ensemble batch; failures become UNKNOWN (fail closed)."""
+    analyzer = state.ctx.analyzer
+    if analyzer is None:
+        return [_failed_verdict("ensemble", "no analyzer configured") for _ in codes]
+    if not codes:
+        return []
+    try:
+        if len(codes) == 1:
+            return [analyzer.check(codes[0], path=ANALYZE_PATH)]
+        from safegen.analyzers.interface import SourceFile
+
+        files = [SourceFile(path=f"candidate_{i}.py", code=code) for i, code in enumerate(codes)]
+        verdicts: list[Verdict] = list(analyzer.scan(files))
+        return verdicts
+    except SafegenError as exc:
+        state.note_error(f"analysis failed: {exc}")
+        return [_failed_verdict("ensemble", str(exc)) for _ in codes]
+
+
+def check_tests(state: RunState, code: str) -> TestOutcome | None:
+    """Run the visible tests (user tests, else the prompt's doctests) in the sandbox; None when there are none."""
+    sandbox = state.ctx.sandbox
+    task = state.task
+    if sandbox is None or not code:
+        return None
+    try:
+        if task.tests:
+            from safegen.sandbox.tests import run_tests
+
+            return run_tests(sandbox, code, task.tests, entry_point=state.entry_point)
+        if state.code_prompt and state.entry_point and ">>>" in task.requirement:
+            from safegen.sandbox.tests import run_doctests
+
+            return run_doctests(sandbox, code, task.requirement, state.entry_point)
+    except SafegenError as exc:  # fail closed: tests that could not run did not pass
+        state.note_error(f"tests could not run: {exc}")
+        return TestOutcome(passed=False, total=0, failed=0, message=str(exc))
+    return None
+
+
+def score(state: RunState, code: str) -> float | None:
+    """The learned vulnerability score (0 safe .. 1 vulnerable), None without a scorer."""
+    scorer = state.ctx.scorer
+    if scorer is None or not code:
+        return None
+    try:
+        return float(scorer.score(code))
+    except Exception as exc:  # noqa: BLE001 - a broken scorer only loses its tie-breaking, never the run
+        state.note_error(f"scorer failed: {exc}")
+        return None
+
+
+def analyze(state: RunState, candidates: Sequence[Candidate], *, tests: bool = True,
+            scored: bool = False) -> list[Candidate]:
+    """Verdict (and visible tests, learned score) for every candidate with code."""
+    todo = [c for c in candidates if c.code and c.verdict is None]
+    verdicts = scan(state, [c.code for c in todo])
+    done: dict[str, Candidate] = {}
+    for candidate, verdict in zip(todo, verdicts):
+        changes: dict[str, Any] = {"verdict": verdict}
+        if tests:
+            changes["tests"] = check_tests(state, candidate.code)
+        if scored:
+            changes["score"] = score(state, candidate.code)
+        done[candidate.candidate_id] = state.update(candidate, **changes)
+    return [done.get(c.candidate_id, state.get(c.candidate_id)) for c in candidates]
+
+
+# --- fuzz ---------------------------------------------------------------------------------------
+def fuzz(state: RunState, candidate: Candidate) -> Candidate:
+    """Fuzz the entry point in the sandbox with LLM-proposed seeds (proposed once per run)."""
+    sandbox, entry = state.ctx.sandbox, state.entry_point
+    if sandbox is None or not entry or not candidate.code:
+        return candidate
+    if codecheck.signature(candidate.code, entry) is None:
+        return candidate
+    from safegen.fuzz import fuzz_function
+
+    if state.seeds is None:
+        from safegen.fuzz.seeds import propose_seeds
+
+        try:
+            state.seeds = list(propose_seeds(state.backend.for_purpose("fuzz-seeds"), state.task.requirement,
+                                             candidate.code, entry, n=MAX_SEEDS))
+        except SafegenError as exc:
+            state.note_error(f"seed proposal failed: {exc}")
+            state.seeds = []
+    s = state.settings
+    try:
+        report = fuzz_function(sandbox, candidate.code, entry, seeds=tuple(state.seeds),
+                               iterations=s.fuzz_iterations, seconds=s.fuzz_seconds,
+                               requirement=state.task.requirement, rng_seed=s.seed)
+    except SafegenError as exc:
+        state.note_error(f"fuzzing {candidate.candidate_id} failed: {exc}")
+        return candidate
+    return state.update(candidate, fuzz=report)
+
+
+def defect_count(candidate: Candidate) -> int:
+    return len(candidate.fuzz.defects) if candidate.fuzz else 0
+
+
+# --- rank ---------------------------------------------------------------------------------------
+UNANALYZED = (3, 0, 0)
+
+
+def selection_key(state: RunState, candidate: Candidate, *, use_score: bool = False) -> tuple[Any, ...]:
+    """Smaller is better: entry point intact, then the static verdict, then (optionally) the learned
+    score, then findings' severity mass and count, then visible tests, then fuzz defects."""
+    signature_bad = 0 if state.signature_ok(candidate) else 1
+    status, weight, count = candidate.verdict.rank_key() if candidate.verdict else UNANALYZED
+    learned = candidate.score if use_score and candidate.score is not None else 0.0
+    tests_bad = 1 if candidate.tests is not None and not candidate.tests.passed else 0
+    return (signature_bad, status, learned, weight, count, tests_bad, defect_count(candidate))
+
+
+def rank(state: RunState, candidates: Sequence[Candidate] | None = None, *,
+         use_score: bool = False) -> list[Candidate]:
+    """Eligible candidates best first; ties keep their order of creation (earlier wins)."""
+    pool = [c for c in (candidates if candidates is not None else state.eligible())
+            if c.code and c.candidate_id not in state.rejected]
+    return sorted(pool, key=lambda c: selection_key(state, c, use_score=use_score))
+
+
+def best(state: RunState, *, use_score: bool = False) -> Candidate | None:
+    """Never worse: the best version seen in the whole run."""
+    ranked = rank(state, use_score=use_score)
+    return ranked[0] if ranked else None
+
+
+# --- repair -------------------------------------------------------------------------------------
+Judge = Callable[[RunState, Candidate, Candidate], "str | None"]
+
+
+def tests_broken(parent: Candidate, child: Candidate) -> bool:
+    """The child fails visible tests that the parent passed (or fails more of them)."""
+    if child.tests is None or child.tests.passed:
+        return False
+    if parent.tests is None or parent.tests.passed:
+        return True
+    return child.tests.failed > parent.tests.failed
+
+
+def _key(candidate: Candidate) -> tuple[int, int, int]:
+    return candidate.verdict.rank_key() if candidate.verdict else UNANALYZED
+
+
+def judge_kept(state: RunState, parent: Candidate, child: Candidate) -> str | None:
+    """Why a repair must be rejected for losing something, or None: signature kept, tests kept, verdict not worse."""
+    if child.code.strip() == parent.code.strip():
+        return "the code is unchanged"
+    if not state.signature_ok(child):
+        return f"entry point `{state.entry_point}` missing or its signature changed"
+    if tests_broken(parent, child):
+        failed = f" ({child.tests.failed} of {child.tests.total} failed)" if child.tests else ""
+        return f"breaks the visible tests{failed}"
+    if _key(child) > _key(parent):
+        return f"more or worse findings than its parent ({_verdict_brief(child)} vs {_verdict_brief(parent)})"
+    return None
+
+
+def judge_static(state: RunState, parent: Candidate, child: Candidate) -> str | None:
+    """A static repair must keep everything and strictly improve the verdict (fewer or milder findings)."""
+    reason = judge_kept(state, parent, child)
+    if reason is None and _key(child) == _key(parent):
+        return f"findings not reduced ({_verdict_brief(child)})"
+    return reason
+
+
+def judge_fuzz(state: RunState, parent: Candidate, child: Candidate) -> str | None:
+    """A fuzz repair must keep everything (verdict not worse) and leave fewer fuzz defects."""
+    reason = judge_kept(state, parent, child)
+    if reason:
+        return reason
+    if child.fuzz is None:
+        return "could not be fuzzed"
+    if defect_count(child) >= defect_count(parent):
+        return f"fuzz defects not reduced ({defect_count(child)} >= {defect_count(parent)})"
+    return None
+
+
+def _verdict_brief(candidate: Candidate) -> str:
+    verdict = candidate.verdict
+    if verdict is None:
+        return "not analyzed"
+    return f"{verdict.status.value}, {len(verdict.findings)} finding(s)"
+
+
+def repair(state: RunState, parent: Candidate, base: Sequence[ChatMessage], feedback: str, *,
+           kind: str, round: int, judge: Judge = judge_static, fuzzed: bool = False,
+           scored: bool = False, retry: bool = False) -> tuple[Candidate | None, bool]:
+    """Send ``feedback`` about ``parent``; check the answer; record the round. Returns (child, accepted).
+
+    ``retry`` raises the temperature (with a fresh seed) so a repeated prompt gets a different answer.
+    """
+    messages = templates.repair_messages(base, parent.code, feedback)
+    temperature = max(state.settings.temperature, RETRY_TEMPERATURE) if retry else None
+    seed = state.settings.seed + 1000 + round if retry else None
+    completion = ask(state, messages, purpose=f"repair-{kind}", temperature=temperature, seed=seed)[0]
+    code, error = extract(state, completion.text)
+    child = state.add(Candidate(candidate_id=state.new_id(), code=code, origin=f"repair-{kind}",
+                                round=round, parent=parent.candidate_id, error=error))
+    reason: str | None
+    if not code:
+        state.rejected[child.candidate_id] = "no code in the answer"
+        reason = f"no code in the answer: {error}"
+    elif code.strip() == parent.code.strip():  # no need to analyze or run it again
+        reason = "the code is unchanged"
+        child = state.reject(child, reason)
+    else:
+        child = analyze(state, [child], scored=scored)[0]
+        reason = judge_kept(state, parent, child)
+        if reason is None and fuzzed:  # fuzzing is the costly check: only for otherwise acceptable code
+            child = fuzz(state, child)
+        reason = reason or judge(state, parent, child)
+        if reason:
+            child = state.reject(child, reason)
+    accepted = reason is None
+    state.rounds.append(_round(round, kind, feedback, parent, child, accepted, reason or ""))
+    progress.note(f"{kind} repair round {round}: " + ("accepted" if accepted else f"rejected ({reason})"))
+    return child, accepted
+
+
+def _round(number: int, kind: str, prompt: str, parent: Candidate, child: Candidate,
+           accepted: bool, reason: str) -> RepairRound:
+    return RepairRound(round=number, kind=kind, prompt=prompt, input_candidate=parent.candidate_id,
+                       output_candidate=child.candidate_id, accepted=accepted, reason=reason)
+
+
+# --- loops composed from the stages -------------------------------------------------------------
+def static_feedback(state: RunState, candidate: Candidate) -> str | None:
+    """The static repair prompt for a candidate, None when there is nothing to act on."""
+    verdict = candidate.verdict
+    if verdict is None or verdict.is_secure or not verdict.findings:
+        return None
+    return templates.static_feedback(fb.describe_findings(verdict.findings, candidate.code), state.entry_point)
+
+
+def static_repair_loop(state: RunState, start: Candidate, base: Sequence[ChatMessage], *,
+                       max_rounds: int, first_round: int = 1, scored: bool = False,
+                       use_score: bool = False) -> Candidate:
+    """Repair with static findings until secure or ``max_rounds``; each round repairs the best so far."""
+    current = start
+    retry = False
+    for number in range(first_round, first_round + max_rounds):
+        prompt = static_feedback(state, current)
+        if prompt is None:
+            break
+        _, accepted = repair(state, current, base, prompt, kind="static", round=number,
+                             scored=scored, retry=retry)
+        retry = not accepted
+        current = best_of_lineage(state, start, use_score=use_score)
+    return current
+
+
+def best_of_lineage(state: RunState, start: Candidate, *, use_score: bool = False) -> Candidate:
+    """The best eligible candidate among ``start`` and the repairs derived from it."""
+    family = {start.candidate_id}
+    for candidate in state.candidates.values():
+        if candidate.parent in family:
+            family.add(candidate.candidate_id)
+    ranked = rank(state, [state.get(i) for i in family], use_score=use_score)
+    return ranked[0] if ranked else state.get(start.candidate_id)
+
+
+def fuzz_repair_loop(state: RunState, start: Candidate, base: Sequence[ChatMessage], *,
+                     max_rounds: int, first_round: int = 1) -> Candidate:
+    """Fuzz the candidate; feed triaged defects back up to ``max_rounds`` times; keep the best."""
+    from safegen.fuzz.feedback import describe_defects
+
+    current = fuzz(state, start)
+    retry = False
+    for number in range(first_round, first_round + max_rounds):
+        if current.fuzz is None or not current.fuzz.defects:
+            break
+        prompt = templates.fuzz_feedback(describe_defects(current.fuzz), state.entry_point)
+        child, accepted = repair(state, current, base, prompt, kind="fuzz", round=number,
+                                 judge=judge_fuzz, fuzzed=True, retry=retry)
+        retry = not accepted
+        if accepted and child is not None:
+            current = state.get(child.candidate_id)
+    return current

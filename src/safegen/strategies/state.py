@@ -1,0 +1,134 @@
+"""The mutable working state of one strategy run, turned into a frozen RunRecord at the end."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from safegen.backends.interface import (
+    ChatMessage,
+    Completion,
+    GenerationParams,
+    LLMBackend,
+)
+from safegen.prompts import templates
+from safegen.strategies import codecheck
+from safegen.strategies.interface import StrategyContext
+from safegen.types import Candidate, LLMCall, RepairRound, RunRecord, Task
+
+
+class RecordingBackend(LLMBackend):
+    """Wraps the shared backend so that every call, also those made by helpers, lands in the run's log."""
+
+    def __init__(self, inner: LLMBackend, calls: list[LLMCall], purpose: str = "generate") -> None:
+        self.inner = inner
+        self.calls = calls
+        self.purpose = purpose
+        self.name = inner.name
+
+    @property
+    def model_id(self) -> str:
+        return self.inner.model_id
+
+    def for_purpose(self, purpose: str) -> RecordingBackend:
+        return RecordingBackend(self.inner, self.calls, purpose)
+
+    def complete(self, messages: Sequence[ChatMessage], params: GenerationParams) -> list[Completion]:
+        start = time.perf_counter()
+        completions = self.inner.complete(messages, params)
+        seconds = sum(c.seconds for c in completions) or (time.perf_counter() - start)
+        self.calls.append(LLMCall(purpose=self.purpose, n=params.n,
+                                  prompt_tokens=sum(c.prompt_tokens for c in completions),
+                                  completion_tokens=sum(c.completion_tokens for c in completions),
+                                  seconds=round(seconds, 4)))
+        return completions
+
+
+class RunState:
+    """Candidates, repair rounds, LLM calls and errors of one run, plus the facts stages share."""
+
+    def __init__(self, task: Task, ctx: StrategyContext, strategy: str, options: dict[str, Any]) -> None:
+        self.task = task
+        self.ctx = ctx
+        self.settings = ctx.settings
+        self.strategy = strategy
+        self.options = options
+        self.candidates: dict[str, Candidate] = {}
+        self.rejected: dict[str, str] = {}
+        self.rounds: list[RepairRound] = []
+        self.calls: list[LLMCall] = []
+        self.errors: list[str] = []
+        self.backend = RecordingBackend(ctx.backend, self.calls)
+        self.code_prompt = templates.is_code_prompt(task.requirement)
+        self.entry_point: str | None = task.entry_point
+        self.reference_signature: str | None = None
+        if self.entry_point and self.code_prompt:
+            self.reference_signature = codecheck.signature(task.requirement, self.entry_point)
+        self.seeds: list[Any] | None = None
+        self._start = time.perf_counter()
+        self.started_at = datetime.now(UTC).isoformat(timespec="seconds")
+
+    # --- candidates -------------------------------------------------------------------------
+    def new_id(self) -> str:
+        return f"c{len(self.candidates)}"
+
+    def add(self, candidate: Candidate) -> Candidate:
+        self.candidates[candidate.candidate_id] = candidate
+        if candidate.code and self.entry_point is None:  # prose: the first code defines the entry point
+            self.entry_point = codecheck.guess_entry_point(candidate.code)
+        if candidate.code and self.entry_point and self.reference_signature is None:
+            self.reference_signature = codecheck.signature(candidate.code, self.entry_point)
+        return candidate
+
+    def update(self, candidate: Candidate, **changes: Any) -> Candidate:
+        updated = dataclasses.replace(candidate, **changes)
+        self.candidates[updated.candidate_id] = updated
+        return updated
+
+    def get(self, candidate_id: str) -> Candidate:
+        return self.candidates[candidate_id]
+
+    def reject(self, candidate: Candidate, reason: str) -> Candidate:
+        """Mark a candidate as not eligible for the final answer."""
+        self.rejected[candidate.candidate_id] = reason
+        return self.update(candidate, error=f"rejected: {reason}")
+
+    def with_code(self) -> list[Candidate]:
+        return [c for c in self.candidates.values() if c.code]
+
+    def eligible(self) -> list[Candidate]:
+        return [c for c in self.with_code() if c.candidate_id not in self.rejected]
+
+    def signature_ok(self, candidate: Candidate) -> bool:
+        """The candidate defines the entry point with the reference signature (when one is known)."""
+        if not self.entry_point:
+            return True
+        found = codecheck.signature(candidate.code, self.entry_point)
+        if found is None:
+            return False
+        return self.reference_signature is None or found == self.reference_signature
+
+    # --- record -----------------------------------------------------------------------------
+    def note_error(self, message: str) -> None:
+        self.errors.append(message)
+
+    def record(self, final: Candidate | None) -> RunRecord:
+        versions: dict[str, str] = {}
+        if self.ctx.analyzer is not None and hasattr(self.ctx.analyzer, "versions"):
+            try:
+                versions.update(self.ctx.analyzer.versions())
+            except Exception as exc:  # noqa: BLE001 - a version probe must never lose the run
+                self.errors.append(f"analyzer versions: {exc}")
+        config = {"settings": self.settings.public_dict(), "strategy_options": dict(self.options),
+                  "entry_point": self.entry_point, "scorer": self.ctx.scorer is not None,
+                  "sandbox": self.ctx.sandbox is not None}
+        return RunRecord(
+            task=self.task, strategy=self.strategy, backend=self.ctx.backend.name,
+            model=self.ctx.backend.model_id, final=final,
+            candidates=tuple(self.candidates.values()), rounds=tuple(self.rounds),
+            llm_calls=tuple(self.calls), wall_seconds=round(time.perf_counter() - self._start, 3),
+            config=config, tool_versions=versions, errors=tuple(self.errors),
+            started_at=self.started_at)

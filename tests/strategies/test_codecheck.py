@@ -1,0 +1,53 @@
+"""The AST checks behind "repairs keep the entry point's name and signature"."""
+
+from __future__ import annotations
+
+import pytest
+
+from safegen.strategies import codecheck
+
+
+@pytest.mark.parametrize(("before", "after", "same"), [
+    ("def f(a, b=1):\n    pass\n", "def f(a: int, b: int = 1) -> int:\n    return a\n", True),
+    ("def f(a, b=1):\n    pass\n", "def f(a, b=2):\n    pass\n", False),
+    ("def f(a, b=1):\n    pass\n", "def f(a, c=1):\n    pass\n", False),
+    ("def f(a):\n    pass\n", "def f(a, *args):\n    pass\n", False),
+    ("def f(a, *, k):\n    pass\n", "def f(a, k):\n    pass\n", False),
+    ("def f(a):\n    pass\n", "async def f(a):\n    pass\n", False),
+    ("def f(a):\n    pass\n", "import os\n\ndef helper():\n    pass\n\ndef f(a):\n    return helper()\n", True),
+])
+def test_signature_comparison(before: str, after: str, same: bool) -> None:
+    assert (codecheck.signature(before, "f") == codecheck.signature(after, "f")) is same
+
+
+def test_signature_missing_or_unparsable() -> None:
+    assert codecheck.signature("def g(a):\n    pass\n", "f") is None
+    assert codecheck.signature("def f(:\n", "f") is None
+    assert codecheck.signature("class f:\n    def __init__(self, x):\n        pass\n", "f") == "class (self, x)"
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    ("def main(x):\n    return helper(x)\n\ndef helper(x):\n    return x\n", "main"),
+    ("def _private():\n    pass\n\ndef public():\n    pass\n", "public"),
+    ("import os\nX = 1\n", None),
+    ("def a():\n    pass\n\ndef b():\n    pass\n", "b"),
+])
+def test_guess_entry_point(code: str, expected: str | None) -> None:
+    assert codecheck.guess_entry_point(code) == expected
+
+
+def test_ensure_imports_adds_missing_after_docstring_and_future() -> None:
+    code = '"""Doc."""\nfrom __future__ import annotations\nimport os\n\n\ndef f():\n    return os\n'
+    merged = codecheck.ensure_imports(code, ["import os", "import secrets"])
+    lines = merged.splitlines()
+    assert lines[:4] == ['"""Doc."""', "from __future__ import annotations", "import secrets", "import os"]
+    assert merged.count("import os") == 1
+    compile(merged, "m", "exec")
+
+
+def test_is_installed_looks_up_without_importing() -> None:
+    assert codecheck.is_installed("import hashlib")
+    assert codecheck.is_installed("from defusedxml import ElementTree") is (
+        __import__("importlib.util").util.find_spec("defusedxml") is not None)
+    assert not codecheck.is_installed("import surely_not_installed_abc")
+    assert not codecheck.is_installed("from . import x")

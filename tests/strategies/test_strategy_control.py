@@ -1,0 +1,141 @@
+"""Control flow of the repair loops with a scripted model and the real ensemble and sandbox."""
+
+from __future__ import annotations
+
+import pytest
+from strategy_helpers import SETTINGS, Script, fenced
+from strategy_snippets import (
+    BROKEN,
+    FIXED,
+    NEW_SIGNATURE,
+    PROMPT,
+    VULNERABLE,
+    VULNERABLE_TWO,
+    WORSE,
+)
+
+from safegen.strategies.autosafecoder import AutoSafeCoderStrategy
+from safegen.strategies.safegen import SafegenStrategy
+from safegen.types import RunRecord, Task, VerdictStatus
+
+TASK = Task(task_id="t", requirement=PROMPT, entry_point="parse_value")
+
+
+def static_rounds(record: RunRecord) -> list:  # type: ignore[type-arg]
+    return [r for r in record.rounds if r.kind == "static"]
+
+
+def test_vulnerable_then_fixed_takes_exactly_one_repair_round(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    script = Script(code=[fenced(VULNERABLE)], static=[fenced(FIXED)], fuzz=[fenced(FIXED)])
+    record = AutoSafeCoderStrategy().run(TASK, make_ctx(script))
+
+    rounds = static_rounds(record)
+    assert len(rounds) == 1 and rounds[0].accepted
+    assert script.count("static") == 1
+    assert record.final is not None and record.final.verdict is not None
+    assert record.final.verdict.status is VerdictStatus.SECURE
+    assert "ast.literal_eval" in record.final.code
+    first = record.candidates[0]
+    assert first.verdict is not None and first.verdict.status is VerdictStatus.VULNERABLE
+    # the repair prompt names the CWE, the line and the mitigation of the eval finding
+    prompt = rounds[0].prompt
+    assert "CWE-" in prompt and "line 3" in prompt and "Mitigation" in prompt
+    assert record.final.tests is not None and record.final.tests.passed
+    assert record.final.fuzz is not None and record.final.fuzz.executions > 0
+    purposes = {c.purpose for c in record.llm_calls}
+    assert {"generate", "repair-static"} <= purposes
+    assert RunRecord.from_dict(record.to_dict()) == record
+
+
+def test_model_that_never_fixes_stops_at_the_limit_and_returns_the_best(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    script = Script(code=[fenced(VULNERABLE_TWO)], static=[fenced(WORSE), fenced(VULNERABLE_TWO)])
+    strategy = SafegenStrategy(imports_step=False, fuzz_rounds=0)
+    record = strategy.run(TASK, make_ctx(script, SETTINGS.replace(max_rounds=3)))
+
+    assert len(static_rounds(record)) == 3
+    assert script.count("static") == 3
+    assert not any(r.accepted for r in record.rounds)
+    assert record.final is not None and record.final.candidate_id == record.candidates[0].candidate_id
+    reasons = [r.reason for r in record.rounds]
+    assert "more or worse findings" in reasons[0]
+    # repeated prompts after a rejection are sampled (temperature > 0) to get a different answer
+    assert script.log.count("static") == 3
+
+
+def test_never_worse_final_is_the_best_seen(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    # two findings -> worse (rejected) -> one finding (accepted) -> worse again (rejected) -> ...
+    script = Script(code=[fenced(VULNERABLE_TWO)],
+                    static=[fenced(WORSE), fenced(VULNERABLE), fenced(WORSE), fenced(VULNERABLE_TWO)])
+    record = SafegenStrategy(imports_step=False, fuzz_rounds=0).run(TASK, make_ctx(script))
+
+    assert record.final is not None and record.final.verdict is not None
+    analyzed = [c for c in record.candidates if c.verdict is not None]
+    best_key = min(c.verdict.rank_key() for c in analyzed if c.verdict is not None)
+    assert record.final.verdict.rank_key() == best_key
+    assert record.final.verdict.rank_key() < record.candidates[0].verdict.rank_key()  # type: ignore[union-attr]
+    assert record.final.code.strip() == VULNERABLE.strip()
+    assert [r.accepted for r in record.rounds] == [False, True, False, False]
+
+
+def test_repair_that_breaks_the_doctests_is_rejected(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    script = Script(code=[fenced(VULNERABLE)], static=[fenced(BROKEN), fenced(FIXED)])
+    record = SafegenStrategy(imports_step=False, fuzz_rounds=0).run(TASK, make_ctx(script))
+
+    first, second = static_rounds(record)[:2]
+    assert not first.accepted and "visible tests" in first.reason
+    broken = next(c for c in record.candidates if c.candidate_id == first.output_candidate)
+    assert broken.tests is not None and not broken.tests.passed
+    assert broken.verdict is not None and broken.verdict.is_secure  # secure, yet rejected
+    assert second.accepted
+    assert record.final is not None and "ast.literal_eval" in record.final.code
+
+
+def test_repair_that_breaks_user_tests_is_rejected(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    tests = "def test_list():\n    assert parse_value('[1, 2]') == [1, 2]\n"
+    prose = Task(task_id="u", requirement="Write parse_value(text) that parses a Python literal.",
+                 entry_point="parse_value", tests=tests)
+    script = Script(code=[fenced(VULNERABLE)], static=[fenced(BROKEN)])
+    record = SafegenStrategy(imports_step=False, fuzz_rounds=0).run(
+        prose, make_ctx(script, SETTINGS.replace(max_rounds=1)))
+
+    assert [r.accepted for r in record.rounds] == [False]
+    assert "visible tests" in record.rounds[0].reason
+    assert record.final is not None and record.final.code.strip() == VULNERABLE.strip()
+    assert record.final.tests is not None and record.final.tests.passed
+
+
+def test_repair_that_changes_the_signature_is_rejected(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    script = Script(code=[fenced(VULNERABLE)], static=[fenced(NEW_SIGNATURE), fenced(FIXED)])
+    record = SafegenStrategy(imports_step=False, fuzz_rounds=0).run(TASK, make_ctx(script))
+
+    first = static_rounds(record)[0]
+    assert not first.accepted and "signature" in first.reason
+    assert record.final is not None and "strict" not in record.final.code
+
+
+def test_garbage_output_is_recorded_not_fatal(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    script = Script(code=["I'm sorry, I cannot help with that."],
+                    static=[fenced(FIXED)])
+    record = AutoSafeCoderStrategy().run(TASK, make_ctx(script))
+    assert record.final is None
+    assert len(record.candidates) == 1 and record.candidates[0].error
+    assert record.errors
+
+    # garbage in a repair answer: recorded on the candidate, the loop carries on
+    script = Script(code=[fenced(VULNERABLE)], static=["no code here, sorry", fenced(FIXED)])
+    record = SafegenStrategy(imports_step=False, fuzz_rounds=0).run(TASK, make_ctx(script))
+    first, second = static_rounds(record)[:2]
+    assert not first.accepted and "no code" in first.reason
+    assert second.accepted
+    garbage = next(c for c in record.candidates if c.candidate_id == first.output_candidate)
+    assert garbage.code == "" and garbage.error
+
+
+@pytest.mark.parametrize("rounds", [0])
+def test_zero_rounds_means_no_repair(make_ctx, rounds: int) -> None:  # type: ignore[no-untyped-def]
+    script = Script(code=[fenced(VULNERABLE)])
+    record = AutoSafeCoderStrategy().run(TASK, make_ctx(script, SETTINGS.replace(max_rounds=rounds)))
+    assert record.rounds == ()
+    assert script.count("static") == 0
+    assert record.final is not None and record.final.verdict is not None
+    assert record.final.verdict.status is VerdictStatus.VULNERABLE
