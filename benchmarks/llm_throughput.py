@@ -222,6 +222,11 @@ def main(argv: list[str] | None = None) -> int:
         f"shared-prefix prompt processing speedup:   safegen {speedup_s:5.1f}x, raw {speedup_r:5.1f}x  (target >= 2x)",
         f"identical greedy outputs safegen vs raw:   {same_text}/{len(all_s)}",
     ]
+    busy = float(load_before.split()[0]) if load_before != "n/a" else 0.0  # before our own threads ran
+    if busy > 0.5 * available_threads():
+        lines.append(f"WARNING: the machine was busy (1-min load {busy:.1f} on {threads} threads): llama.cpp slows "
+                     "down several-fold when its threads compete, so absolute tok/s are depressed; the "
+                     "safegen/raw ratios (interleaved calls) are the meaningful figures.")
     report = "\n".join(lines) + "\n"
     print(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
