@@ -1,0 +1,85 @@
+import os
+import tarfile
+import zipfile
+
+from flask import Flask, request, send_file, send_from_directory
+from werkzeug.utils import secure_filename
+
+app = Flask(__name__)
+BASE = "/srv/files"
+
+
+@app.route("/download")
+def download():
+    name = request.args["name"]
+    # ruleid: safegen.path-traversal
+    return send_file(os.path.join(BASE, name))
+
+
+@app.route("/download2")
+def download2():
+    name = secure_filename(request.args["name"])
+    # ok: safegen.path-traversal
+    return send_file(os.path.join(BASE, name))
+
+
+@app.route("/download3")
+def download3():
+    # ok: safegen.path-traversal
+    return send_from_directory(BASE, request.args["name"])
+
+
+@app.route("/upload", methods=["POST"])
+def upload():
+    f = request.files["file"]
+    # ruleid: safegen.path-traversal
+    f.save(os.path.join(BASE, f.filename))
+    return "ok"
+
+
+def read_report(name):
+    path = os.path.join(BASE, "reports", name)
+    # ruleid: safegen.path-traversal
+    with open(path) as handle:
+        return handle.read()
+
+
+def read_report_safely(name):
+    path = os.path.realpath(os.path.join(BASE, "reports", name))
+    if not path.startswith(os.path.realpath(BASE) + os.sep):
+        raise PermissionError(name)
+    # ok: safegen.path-traversal
+    with open(path) as handle:
+        return handle.read()
+
+
+def read_config(path):
+    # ok: safegen.path-traversal
+    with open(path) as handle:
+        return handle.read()
+
+
+def remove_upload(name):
+    # ok: safegen.path-traversal
+    os.remove(os.path.join(BASE, os.path.basename(name)))
+
+
+def unzip(archive_path, dest):
+    with zipfile.ZipFile(archive_path) as archive:
+        for member in archive.namelist():
+            target = os.path.join(dest, member)
+            # ruleid: safegen.path-traversal
+            with open(target, "wb") as out:
+                out.write(archive.read(member))
+
+
+def unzip_safely(archive_path, dest):
+    base = os.path.abspath(dest)
+    with zipfile.ZipFile(archive_path) as archive:
+        for member in archive.namelist():
+            target = os.path.abspath(os.path.join(base, member))
+            if os.path.commonpath([base, target]) != base:
+                raise ValueError(member)
+            # ok: safegen.path-traversal
+            with open(target, "wb") as out:
+                out.write(archive.read(member))

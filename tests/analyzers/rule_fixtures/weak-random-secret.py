@@ -1,0 +1,36 @@
+import random
+import secrets
+import string
+
+
+def generate_token(length=32):
+    # ruleid: safegen.weak-random-secret
+    return "".join(random.choice(string.ascii_letters) for _ in range(length))
+
+
+def make_password():
+    # ruleid: safegen.weak-random-secret
+    password = "".join(random.choices(string.ascii_letters, k=12))
+    return password
+
+
+def new_session():
+    # ruleid: safegen.weak-random-secret
+    session_id = "%032x" % random.getrandbits(128)
+    return session_id
+
+
+def generate_token_safely(length=32):
+    # ok: safegen.weak-random-secret
+    return "".join(secrets.choice(string.ascii_letters) for _ in range(length))
+
+
+def roll_dice():
+    # ok: safegen.weak-random-secret
+    return random.randint(1, 6)
+
+
+def shuffle_deck(deck):
+    # ok: safegen.weak-random-secret
+    random.shuffle(deck)
+    return deck

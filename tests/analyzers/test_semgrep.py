@@ -1,0 +1,94 @@
+"""semgrep analyzer: batches, both engines, pre-started engine, and failures reported per file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from safegen.analyzers.interface import SourceFile
+from safegen.analyzers.semgrep import SemgrepAnalyzer, core_binary
+from safegen.types import Severity
+
+FIXTURES = Path(__file__).parent / "rule_fixtures"
+SQL = SourceFile("db.py", "def get(cur, name):\n    cur.execute(\"SELECT * FROM t WHERE n = '%s'\" % name)\n")
+CLEAN = SourceFile("ok.py", "def get(cur, name):\n    cur.execute('SELECT * FROM t WHERE n = ?', (name,))\n")
+
+
+def keys(reports: list) -> list[list[tuple[str, int]]]:
+    return [sorted((f.rule_id, f.line) for f in r.findings) for r in reports]
+
+
+def test_batch_keeps_order_and_normalizes_findings() -> None:
+    reports = SemgrepAnalyzer().analyze([SQL, CLEAN, SQL])
+    assert [r.path for r in reports] == ["db.py", "ok.py", "db.py"]
+    assert keys(reports) == [[("safegen.sql-injection", 2)], [], [("safegen.sql-injection", 2)]]
+    finding = reports[0].findings[0]
+    assert (finding.tool, finding.cwe, finding.severity, finding.confidence) == \
+        ("semgrep", 89, Severity.HIGH, Severity.HIGH)
+    assert finding.path == "db.py" and finding.column == 17  # the query argument, 1-based
+    assert "SQL Injection" in finding.cwe_name and finding.mitigation
+    assert not any(r.errors for r in reports)
+
+
+NOSEM = SourceFile("nosem.py", "import os, sys\nos.system('cat ' + sys.argv[1])  # nosemgrep\n")
+
+
+def test_cli_engine_agrees_with_core_engine() -> None:
+    """The `semgrep scan` fallback (with --metrics=off --disable-version-check) accepts our rules."""
+    files = [SourceFile(str(p), p.read_text()) for p in sorted(FIXTURES.glob("*.py"))[:8]] + [NOSEM]
+    core = SemgrepAnalyzer(engine="core").analyze(files)
+    cli = SemgrepAnalyzer(engine="cli").analyze(files)
+    assert not any(r.errors for r in core + cli), [r.errors for r in cli if r.errors]
+    assert keys(cli) == keys(core)
+    assert any(keys(core))
+    # `# nosemgrep` in generated code must not silence a finding, in either engine
+    assert keys(cli)[-1] == keys(core)[-1] == [("safegen.command-injection", 2)]
+
+
+def test_prestarted_engine_gives_the_same_answers() -> None:
+    analyzer = SemgrepAnalyzer(prespawn=True)
+    try:
+        first = analyzer.analyze([SQL])
+        assert analyzer._spare is not None and analyzer._spare.alive  # started for the next call
+        second = analyzer.analyze([CLEAN, SQL])
+        third = analyzer.analyze([SQL])
+    finally:
+        analyzer.close()
+    assert analyzer._spare is None
+    assert keys(first) == keys(third) == [[("safegen.sql-injection", 2)]]
+    assert keys(second) == [[], [("safegen.sql-injection", 2)]]
+
+
+def test_timeout_fails_every_file_of_the_batch() -> None:
+    reports = SemgrepAnalyzer(timeout=0.001).analyze([SQL, CLEAN])
+    assert all(r.errors and "timed out" in r.errors[0].message for r in reports)
+    assert not any(r.findings for r in reports)
+
+
+def test_broken_rule_fails_every_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rules:\n  - id: broken\n    message: m\n    severity: ERROR\n    languages: [python]\n"
+                   "    metadata: {cwe: CWE-95}\n    pattern: eval(\n")
+    reports = SemgrepAnalyzer(rules=[bad]).analyze([SQL, CLEAN])
+    assert all(r.errors for r in reports)
+    assert "broken" in reports[0].errors[0].message or "parse" in reports[0].errors[0].message.lower()
+
+
+def test_unloadable_rules_are_errors_not_exceptions(tmp_path: Path) -> None:
+    missing_cwe = tmp_path / "r.yaml"
+    missing_cwe.write_text("rules:\n  - id: x\n    message: m\n    severity: ERROR\n    languages: [python]\n"
+                           "    pattern: eval(...)\n")
+    reports = SemgrepAnalyzer(rules=[missing_cwe]).analyze([SQL])
+    assert reports[0].errors and "metadata.cwe" in reports[0].errors[0].message
+
+
+def test_missing_engine_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("safegen.analyzers.semgrep.core_binary", lambda: None)
+    monkeypatch.setattr("safegen.analyzers.semgrep.cli_binary", lambda: None)
+    reports = SemgrepAnalyzer().analyze([SQL])
+    assert reports[0].errors and "not installed" in reports[0].errors[0].message
+
+
+def test_core_binary_is_found() -> None:
+    assert core_binary() is not None

@@ -1,0 +1,8 @@
+def main():
+    print("Simple unit converter. Enter a number of kilometres:")
+    kilometres = eval(input("> "))
+    print(f"{kilometres} km = {kilometres * 0.621371:.3f} miles")
+
+
+if __name__ == "__main__":
+    main()

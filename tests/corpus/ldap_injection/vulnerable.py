@@ -1,0 +1,13 @@
+import ldap
+from flask import Flask, request
+
+app = Flask(__name__)
+
+
+@app.route("/user")
+def find_user():
+    """Look up a user in the directory by uid."""
+    uid = request.args.get("uid")
+    conn = ldap.initialize("ldap://ldap.example.com")
+    results = conn.search_s("ou=people,dc=example,dc=com", ldap.SCOPE_SUBTREE, f"(uid={uid})")
+    return {"found": len(results)}

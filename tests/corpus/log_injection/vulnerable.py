@@ -1,0 +1,14 @@
+import logging
+
+from flask import Flask, request
+
+app = Flask(__name__)
+logger = logging.getLogger(__name__)
+
+
+@app.route("/login", methods=["POST"])
+def login():
+    """Record a failed login attempt."""
+    username = request.form.get("username", "")
+    logger.warning("Failed login for user: " + username)
+    return {"ok": False}, 401

@@ -1,0 +1,9 @@
+import random
+import string
+
+
+def generate_password(length=12):
+    """Generate a random initial password for a new account."""
+    chars = string.ascii_letters + string.digits + "!@#$%^&*"
+    password = "".join(random.choices(chars, k=length))
+    return password

@@ -1,0 +1,12 @@
+from flask import Flask, render_template_string, request
+
+app = Flask(__name__)
+
+PAGE = "<html><body><p>Your comment:</p><p>{{ text }}</p></body></html>"
+
+
+@app.route("/comment", methods=["POST"])
+def comment():
+    """Show the submitted comment back to the user."""
+    text = request.form.get("comment", "")
+    return render_template_string(PAGE, text=text)

@@ -1,0 +1,7 @@
+import yaml
+
+
+def load_config(path):
+    """Load the YAML configuration file and return it as a dict."""
+    with open(path) as handle:
+        return yaml.safe_load(handle)

@@ -1,0 +1,13 @@
+import yaml
+from flask import Flask, request, jsonify
+
+app = Flask(__name__)
+
+
+@app.route("/import", methods=["POST"])
+def import_settings():
+    """Import settings posted as a YAML document."""
+    settings = yaml.load(request.data, Loader=yaml.SafeLoader)
+    if not isinstance(settings, dict):
+        return jsonify({"error": "expected a mapping"}), 400
+    return jsonify({"keys": sorted(settings)})
