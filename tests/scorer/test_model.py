@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import subprocess
 import sys
@@ -178,3 +179,31 @@ def test_train_entry_point_reports_bad_input(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 6 and "not found" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "m.pt").exists()
+
+
+def test_train_entry_point_bootstraps_from_run_records(tmp_path: Path) -> None:
+    from safegen.types import (
+        Candidate,
+        RepairRound,
+        RunRecord,
+        Task,
+        Verdict,
+        VerdictStatus,
+    )
+
+    lines = []
+    for i, (vuln, fixed) in enumerate(_unseen_weakness_pairs(6, seed=5)):
+        before = Candidate("c0", vuln, "sample", verdict=Verdict(VerdictStatus.VULNERABLE))
+        after = Candidate("c1", fixed, "repair", round=1, parent="c0", verdict=Verdict(VerdictStatus.SECURE))
+        record = RunRecord(Task(f"t{i}", "load a model"), "securecoder", "fake", "fake", after,
+                           (before, after), (RepairRound(1, "static", "fix", "c0", "c1", True),))
+        lines.append(json.dumps(record.to_dict()))
+    runs = tmp_path / "runs.jsonl"
+    runs.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "tuned.pt"
+    proc = subprocess.run([sys.executable, "-m", "safegen.scorer.train", "--out", str(out),
+                           "--base", str(DEFAULT_WEIGHTS), "--runs", str(runs)],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "6 before/after-repair pairs" in proc.stderr
+    assert VulnerabilityScorer.load(out).meta["bootstrapped_pairs"] == 6
