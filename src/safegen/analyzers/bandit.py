@@ -32,7 +32,9 @@ class BanditAnalyzer(Analyzer):
 
     name = "bandit"
 
-    def __init__(self) -> None:
+    def __init__(self, corrected_cwe: bool = True) -> None:
+        """``corrected_cwe=False`` keeps bandit's own CWE tags (only to compare with plain bandit)."""
+        self.corrected_cwe = corrected_cwe
         self._manager: Any = None
         self._lock = threading.Lock()
 
@@ -103,7 +105,7 @@ class BanditAnalyzer(Analyzer):
         return make_finding(
             tool=self.name,
             rule_id=str(issue.test_id),
-            cwe=cwe_map.bandit_cwe(str(issue.test_id), tool_cwe or None),
+            cwe=cwe_map.bandit_cwe(str(issue.test_id), tool_cwe or None) if self.corrected_cwe else tool_cwe or None,
             severity=Severity.parse(str(issue.severity)),
             confidence=Severity.parse(str(issue.confidence)),
             line=int(issue.lineno or 0),

@@ -35,7 +35,7 @@ from safegen.types import AnalyzerFailure, Finding, Severity
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 # A pre-started engine runs with one job, so it takes small batches; bigger ones start their own.
-SPARE_MAX_FILES = 8
+SPARE_MAX_FILES = 16
 _REQUIRED = ("id", "message", "severity", "languages")
 
 
@@ -317,6 +317,9 @@ class _SpareEngine:
         self.fifo = self.root / "targets.fifo"
         os.mkfifo(self.fifo, 0o600)
         argv = [str(self.fifo) if a == "TARGETS" else a for a in argv]
+        setpriv = shutil.which("setpriv") if sys.platform.startswith("linux") else None
+        if setpriv:  # an engine left waiting on its FIFO dies with us, even if we are killed
+            argv = [setpriv, "--pdeathsig", "KILL", "--", *argv]
         try:
             self.process: subprocess.Popen[bytes] = subprocess.Popen(
                 argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
