@@ -8,6 +8,7 @@ invocation, the ``semgrep scan`` CLI is used instead (always with --metrics=off
 
 from __future__ import annotations
 
+import atexit
 import errno
 import hashlib
 import importlib.metadata
@@ -37,6 +38,17 @@ RULES_DIR = Path(__file__).resolve().parent / "rules"
 # A pre-started engine runs with one job, so it takes small batches; bigger ones start their own.
 SPARE_MAX_FILES = 16
 _REQUIRED = ("id", "message", "severity", "languages")
+
+
+_PRIVATE: list[Path] = []
+
+
+def _private_dir() -> Path:
+    """A directory only this process writes to, removed when the interpreter exits."""
+    if not _PRIVATE or not _PRIVATE[0].is_dir():
+        _PRIVATE[:] = [Path(tempfile.mkdtemp(prefix="safegen-semgrep-rules-"))]
+        atexit.register(shutil.rmtree, _PRIVATE[0], True)
+    return _PRIVATE[0]
 
 
 def rule_files(directory: Path = RULES_DIR) -> list[Path]:
@@ -128,13 +140,17 @@ class SemgrepAnalyzer(SubprocessAnalyzer):
         return self._rules
 
     def rules_file(self) -> Path:
-        """All rules as one JSON file (anchors resolved, which semgrep-core's YAML reader does not do)."""
+        """All rules as one JSON file (anchors resolved, which semgrep-core's YAML reader does not do).
+
+        The file lives in a private (0700) directory of this process: a predictable name in a shared
+        /tmp could be planted by another user with rules that find nothing.
+        """
         if self._rules_file is None or not self._rules_file.is_file():
             blob = json.dumps({"rules": self.rules}, sort_keys=True).encode()
             digest = hashlib.sha256(blob).hexdigest()[:16]
-            path = Path(tempfile.gettempdir()) / f"safegen-semgrep-rules-{digest}.json"
+            path = _private_dir() / f"rules-{digest}.json"
             if not path.is_file():
-                partial = path.with_suffix(f".{os.getpid()}.tmp")
+                partial = path.with_suffix(".tmp")
                 partial.write_bytes(blob)
                 os.replace(partial, path)
             self._rules_file = path
