@@ -90,6 +90,14 @@ def test_errors_exit_2(module: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
     assert err.startswith("safegen: error:") and message in err and "Traceback" not in err
 
 
+def test_code_that_cannot_be_imported_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "needs_flask.py"
+    path.write_text("from flask_not_installed import request\ndef view(x: int) -> int:\n    return x\n")
+    assert invoke(f"{path}::view", "-q", "--seconds", "5") == 2
+    out = capsys.readouterr().out
+    assert "error: the code cannot be imported in the sandbox: ModuleNotFoundError" in out
+
+
 def test_bad_options_exit_2(module: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert invoke(f"{module}::ratio", "--seed-inputs", "[[1, 2", "-q") == 2
     assert invoke(f"{module}::ratio", "--iterations", "0", "-q") == 2

@@ -195,3 +195,5 @@ def test_feedback_text() -> None:
     assert "starts a shell" in text and "shell=True" in text and "Seen 4 times" in text
     assert describe_defects(FuzzReport(target="f", executions=3, seconds=0.1)) == \
         "Fuzzing `f` with 3 inputs found no defects."
+    broken = FuzzReport(target="f", executions=2, seconds=0.1, errors=("the code cannot be imported: X",))
+    assert describe_defects(broken) == "Fuzzing `f` could not run properly: the code cannot be imported: X"

@@ -143,3 +143,11 @@ def test_malformed_worker_results_become_crashes() -> None:
     odd = ExecResult.from_worker({"status": "weird", "events": [{"kind": "network", "detail": 1}], "seconds": "x"})
     assert odd.status == "crash" and odd.events[0].kind == "network" and odd.seconds == 0.0
     assert ExecResult.from_worker({"status": "ok", "events": [{"kind": "shell"}]}).status == "oracle"
+
+
+def test_code_that_hangs_while_importing_times_out(sandbox: Sandbox) -> None:
+    results = sandbox.call("while True:\n    pass\ndef f(x):\n    return x\n", "f", [((1,), {}), ((2,), {})],
+                           timeout=0.3)
+    assert [r.status for r in results] == ["timeout", "timeout"]
+    assert "importing the code took longer" in results[0].message
+    assert sandbox.call(CODE, "add", [((1,), {})])[0].return_repr == "2"

@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from safegen.fuzz import fuzz_function
+    from safegen.fuzz import IMPORT_ERROR, fuzz_function
     from safegen.sandbox import Sandbox
 
     path, function = parse_target(args.target)
@@ -186,4 +186,6 @@ def _run(args: argparse.Namespace) -> int:
         write_output(text, args.output)
     except OSError as exc:
         raise InputError(f"cannot write {args.output}: {exc}") from None
-    return EXIT_DEFECTS if report.defects else EXIT_CLEAN
+    if report.defects:
+        return EXIT_DEFECTS
+    return EXIT_ERROR if any(e.startswith(IMPORT_ERROR) for e in report.errors) else EXIT_CLEAN

@@ -30,6 +30,7 @@ EXEC_TIMEOUT = 1.0  # seconds per execution; a call slower than this is reported
 BATCH = 50
 MINIMIZE_RUNS = 60
 ATHERIS_RUNS_PER_ITERATION = 200
+IMPORT_ERROR = "the code cannot be imported in the sandbox:"  # prefix of FuzzReport.errors entries
 ATHERIS_MAX_SECONDS = 10.0
 
 
@@ -128,7 +129,7 @@ def _execute(sandbox: Sandbox, state: _State, batch: list[tuple[Any, ...]]) -> l
         state.executions += 1
         if result.message.startswith("importing the code failed") or (
                 result.status in ("timeout", "crash") and "being imported" in result.message):
-            state.import_error = f"the code cannot be imported in the sandbox: {result.exception_type} {result.message}".strip()
+            state.import_error = f"{IMPORT_ERROR} {result.message.removeprefix('importing the code failed: ')}"
             break
         for finding in _findings(state, result, values):
             group = state.groups.get(finding.key)
@@ -206,6 +207,12 @@ def fuzz_function(sandbox: Sandbox, code: str, entry_point: str, *, seeds: Seque
                   iterations: int = 150, seconds: float = 30.0, requirement: str = "",
                   rng_seed: int = 0) -> FuzzReport:
     """Fuzz ``entry_point`` in ``code`` with about ``iterations`` executions within ``seconds``.
+
+    ``seeds`` are argument lists, one per call (a bare value is accepted for one-parameter functions),
+    e.g. what :func:`safegen.fuzz.seeds.propose_seeds` returns. For str/bytes functions atheris adds
+    up to ``200 * iterations`` cheap in-process runs, counted in ``executions``. If the code cannot be
+    imported (a missing module, an error at module level) the report has no defects and an error
+    starting with ``IMPORT_ERROR``.
 
     Order: seeds as given, boundary values of each parameter's type, hypothesis values from the type
     hints, mutations of seeds and earlier inputs, then atheris for str/bytes functions. Exceptions that

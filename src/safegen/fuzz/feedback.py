@@ -46,6 +46,8 @@ def describe_defect(number: int, defect: Defect) -> str:
 def describe_defects(report: FuzzReport) -> str:
     """A short numbered list of the defects (empty-report wording when there are none)."""
     if not report.defects:
+        if report.errors:
+            return f"Fuzzing `{report.target}` could not run properly: {report.errors[0][:500]}"
         return f"Fuzzing `{report.target}` with {report.executions} inputs found no defects."
     head = (f"Fuzzing `{report.target}` with {report.executions} inputs found {len(report.defects)} "
             f"defect{'s' if len(report.defects) != 1 else ''}:")

@@ -42,6 +42,8 @@ HARMLESS_WRITES = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/fd
 PLUMBING = ("pathlib.py", "codecs.py", "_pyio.py", "shutil.py", "os.py", "fileinput.py", "genericpath.py",
             "tempfile.py", "io.py")
 MAX_EVENTS = 20
+IMPORT_SLACK = 2.0  # seconds allowed for importing the target, on top of the per-execution timeout
+RESULT_SLACK = 5.0  # backstop only: the module process enforces each execution's timeout itself
 SENSITIVE_READS = ("/etc/", "/root/", "/home/", "/var/", "/boot/")
 FLUSH_SECONDS = 0.05  # results reach the host in batches: fewer wake-ups per execution
 # Imported once in the worker so that executions that import them lazily find them loaded. Kept small:
@@ -50,7 +52,8 @@ PREIMPORT = ("re", "json", "math", "string", "collections", "itertools", "functo
              "datetime", "random", "typing", "dataclasses", "enum", "operator", "copy", "io", "struct")
 
 CONFIG: dict[str, Any] = {}
-WORKER_FILE = globals().get("__file__", "<string>")  # frames of this file are hidden from tracebacks
+# Frames of the worker (and of the bootstrap that loaded it) are hidden from tracebacks.
+WORKER_FILES = frozenset({globals().get("__file__", "<safegen-worker>"), "<safegen-worker>", "<string>"})
 
 
 # ---------------------------------------------------------------- framing
@@ -285,7 +288,7 @@ def _tb_location(tb: types.TracebackType | None) -> tuple[str, bool]:
 def exception_result(exc: BaseException, seconds: float) -> dict[str, Any]:
     location, explicit = _tb_location(exc.__traceback__)
     try:
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != WORKER_FILE]
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename not in WORKER_FILES]
         lines = traceback.format_list(frames[-10:]) + traceback.format_exception_only(type(exc), exc)
         text = ("Traceback (most recent call last):\n" + "".join(lines)).replace(Oracle.cwd + os.sep, "")
     except BaseException:
@@ -933,7 +936,7 @@ def run_job(job: dict[str, Any], number: int) -> None:
         imported = stopped = False
         failed_import: dict[str, Any] | None = None
         buffer = b""
-        deadline = time.monotonic() + timeout + 5.0
+        deadline = time.monotonic() + timeout + IMPORT_SLACK
         stalled = False
         while True:
             wait = deadline - time.monotonic()
@@ -971,7 +974,7 @@ def run_job(job: dict[str, Any], number: int) -> None:
                 elif kind == "result" and message.get("i") == index and isinstance(message.get("result"), dict):
                     emit(index, message["result"])
                     index += 1
-                deadline = time.monotonic() + timeout + 5.0
+                deadline = time.monotonic() + timeout + RESULT_SLACK
         os.close(read_fd)
         _kill_group(pid)
         try:
@@ -987,7 +990,7 @@ def run_job(job: dict[str, Any], number: int) -> None:
                 emit(index, dict(failed_import))
                 index += 1
         elif not imported:
-            message = (f"importing the code took longer than {timeout + 5:g} s" if stalled
+            message = (f"importing the code took longer than {timeout + IMPORT_SLACK:g} s" if stalled
                        else f"the code crashed while being imported ({_describe_status(status)})")
             while index < len(items):
                 emit(index, {"status": "timeout" if stalled else "crash", "message": message,

@@ -18,7 +18,7 @@ from typing import Any
 
 from safegen.config import Settings
 from safegen.errors import InputError, SandboxError
-from safegen.sandbox.launcher import WorkerCommand, sandbox_command, unsafe_command
+from safegen.sandbox.launcher import WorkerCommand, sandbox_command, unsafe_command, worker_source
 from safegen.sandbox.limits import Limits
 from safegen.sandbox.result import ExecResult
 
@@ -119,9 +119,13 @@ class Sandbox:
                 env=command.env, cwd=command.cwd, start_new_session=True, close_fds=True, bufsize=0)
         except OSError as exc:
             raise SandboxError(f"cannot start the sandbox: {exc}", hint="check that bubblewrap runs here") from None
+        source = worker_source().encode("utf-8")
         try:
+            assert self._proc.stdin is not None
+            self._proc.stdin.write(len(source).to_bytes(4, "big") + source)
+            self._proc.stdin.flush()
             hello = self._recv(time.monotonic() + _START_TIMEOUT)
-        except _WorkerLost as exc:
+        except (_WorkerLost, OSError) as exc:
             detail = self._stderr_text()
             self._stop_worker(graceful=False)
             raise SandboxError(f"the sandbox did not start ({exc}): {detail or 'no error output'}",

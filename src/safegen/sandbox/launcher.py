@@ -32,6 +32,21 @@ class WorkerCommand:
     uid: int | None
 
 
+# The worker's source arrives on stdin (4-byte length, then UTF-8), so the command line stays short.
+BOOTSTRAP = (
+    "import os\n"
+    "def r(n):\n"
+    "    b = b''\n"
+    "    while len(b) < n:\n"
+    "        c = os.read(0, n - len(b))\n"
+    "        if not c:\n"
+    "            raise SystemExit(2)\n"
+    "        b += c\n"
+    "    return b\n"
+    "exec(compile(r(int.from_bytes(r(4), 'big')).decode(), '<safegen-worker>', 'exec'), {'__name__': '__main__'})\n"
+)
+
+
 def worker_source() -> str:
     return (Path(__file__).with_name("_worker.py")).read_text(encoding="utf-8")
 
@@ -128,7 +143,7 @@ def sandbox_command(limits: Limits) -> WorkerCommand:
         "--",
         SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
         "--no-new-privs",
-        python, "-I", "-S", "-B", "-c", worker_source(), _config(limits, True, SANDBOX_ROOT, extra),
+        python, "-I", "-S", "-B", "-c", BOOTSTRAP, _config(limits, True, SANDBOX_ROOT, extra),
     ]
     return WorkerCommand(argv=tuple(argv), env={}, cwd="/", sandboxed=True, uid=uid)
 
@@ -146,5 +161,5 @@ def unsafe_command(limits: Limits, workdir: str) -> WorkerCommand:
     root = os.path.join(workdir, "work")
     os.makedirs(root, exist_ok=True)
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": root, "TMPDIR": root, "MALLOC_ARENA_MAX": "2"}
-    argv = [python, "-I", "-S", "-B", "-c", worker_source(), _config(limits, False, root, extra)]
+    argv = [python, "-I", "-S", "-B", "-c", BOOTSTRAP, _config(limits, False, root, extra)]
     return WorkerCommand(argv=tuple(argv), env=env, cwd=root, sandboxed=False, uid=None)
