@@ -126,3 +126,19 @@ def test_warm_ensemble_answers_like_a_cold_one(ensemble: Ensemble) -> None:
         first, second = warm.check(VULNERABLE), warm.check(SECURE)
     assert [f.rule_id for f in first.findings] == [f.rule_id for f in ensemble.check(VULNERABLE).findings]
     assert second.status is VerdictStatus.SECURE
+
+
+def test_threads_share_a_warm_ensemble() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    codes = [VULNERABLE, SECURE] * 3
+    with Ensemble.default() as warm, ThreadPoolExecutor(3) as pool:
+        verdicts = list(pool.map(warm.check, codes))
+    assert [v.status for v in verdicts] == [VerdictStatus.VULNERABLE, VerdictStatus.SECURE] * 3
+
+
+def test_big_batches_are_split(monkeypatch: pytest.MonkeyPatch, ensemble: Ensemble) -> None:
+    monkeypatch.setattr("safegen.analyzers.ensemble.MAX_BATCH", 2)
+    files = [SourceFile(f"f{i}.py", VULNERABLE if i % 2 else SECURE) for i in range(5)]
+    statuses = [v.status for v in ensemble.scan(files)]
+    assert statuses == [VerdictStatus.SECURE, VerdictStatus.VULNERABLE] * 2 + [VerdictStatus.SECURE]

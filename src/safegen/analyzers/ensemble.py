@@ -18,6 +18,8 @@ from safegen.errors import AnalyzerError
 from safegen.types import AnalyzerFailure, Finding, Severity, Verdict, VerdictStatus
 
 DEFAULT_ANALYZERS = ("bandit", "semgrep", "ruff")
+# External tools get at most this many files per process, so one timeout covers a bounded amount of work.
+MAX_BATCH = 200
 SYNTAX_TOOL = "python"
 
 
@@ -132,13 +134,13 @@ class Ensemble:
         parsable = [i for i, error in enumerate(syntax) if error is None]
         batch = [files[i] for i in parsable]
         reports: dict[int, list[AnalyzerReport]] = defaultdict(list)
-        if batch:
-            for analyzer, analyzer_reports in self._run_all(batch):
-                if len(analyzer_reports) != len(batch):
-                    analyzer_reports = [AnalyzerReport(f.path, errors=(AnalyzerFailure(
-                        analyzer.name, f"returned {len(analyzer_reports)} reports for {len(batch)} files",
-                        f.path),)) for f in batch]
-                for position, report in zip(parsable, analyzer_reports):
+        for start in range(0, len(batch), MAX_BATCH):
+            chunk, positions = batch[start:start + MAX_BATCH], parsable[start:start + MAX_BATCH]
+            for analyzer, analyzer_reports in self._run_all(chunk):
+                if len(analyzer_reports) != len(chunk):
+                    analyzer_reports = _fail(analyzer, chunk, f"returned {len(analyzer_reports)} reports for "
+                                                              f"{len(chunk)} files")
+                for position, report in zip(positions, analyzer_reports):
                     reports[position].append(report)
         share = (time.perf_counter() - started) / max(len(files), 1)
         return [self._verdict(files[i], syntax[i], reports[i], share) for i in range(len(files))]

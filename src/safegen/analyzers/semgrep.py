@@ -115,6 +115,7 @@ class SemgrepAnalyzer(SubprocessAnalyzer):
             raise AnalyzerError(f"unknown semgrep engine {engine!r}", hint="use auto, core or cli")
         self.prespawn = prespawn
         self._box: list[_SpareEngine | None] = [None]  # the spare, reachable by the finalizer without self
+        self._spare_lock = threading.Lock()
         weakref.finalize(self, _close_box, self._box)
         self.rule_paths = list(rules) if rules is not None else rule_files()
         self.timeout = timeout
@@ -194,12 +195,13 @@ class SemgrepAnalyzer(SubprocessAnalyzer):
 
     def _spawn_spare(self) -> None:
         """Start the engine for the next small batch now, so it parses the rules while we are idle."""
-        if self._spare is not None and self._spare.alive:
-            return
-        try:
-            self._spare = _SpareEngine(self._core_argv(self.rules_file(), Path("TARGETS"), 1))
-        except (OSError, AnalyzerError):
-            self._spare = None
+        with self._spare_lock:
+            if self._spare is not None and self._spare.alive:
+                return
+            try:
+                self._spare = _SpareEngine(self._core_argv(self.rules_file(), Path("TARGETS"), 1))
+            except (OSError, AnalyzerError):
+                self._spare = None
 
     def warm_up(self) -> None:
         """Pre-start an engine process (only useful with prespawn=True)."""
@@ -211,7 +213,8 @@ class SemgrepAnalyzer(SubprocessAnalyzer):
                                                "analyzer": "python", "products": ["sast"]}]
                                for p in workspace.paths]]
         blob = json.dumps(targets).encode()
-        spare, self._spare = self._spare, None
+        with self._spare_lock:  # one batch per pre-started engine, even with several threads
+            spare, self._spare = self._spare, None
         if spare is not None and len(workspace.paths) <= SPARE_MAX_FILES and spare.alive:
             pending = Pending(spare.process, workspace, deadline=time.perf_counter() + self.timeout)
             spare.feed(blob)
