@@ -15,6 +15,7 @@ from safegen import progress
 from safegen.backends.interface import LLMBackend
 from safegen.config import Settings
 from safegen.errors import SafegenError, SandboxError
+from safegen.prompts.extract import is_python_prompt
 from safegen.registry import STRATEGIES
 from safegen.strategies.interface import Strategy, StrategyContext
 from safegen.types import RunRecord, Task
@@ -103,7 +104,7 @@ class Session:
         """
         strategy = (strategy_name if isinstance(strategy_name, Strategy)
                     else make_strategy(strategy_name or self.settings.strategy))
-        wants_sandbox = strategy.needs_sandbox or bool(task.tests) or ">>>" in task.requirement
+        wants_sandbox = strategy.needs_sandbox or bool(task.tests) or is_python_prompt(task.requirement)
         sandbox = None
         if wants_sandbox:
             try:

@@ -27,7 +27,8 @@ def static_rounds(record: RunRecord) -> list:  # type: ignore[type-arg]
 
 def test_vulnerable_then_fixed_takes_exactly_one_repair_round(make_ctx) -> None:  # type: ignore[no-untyped-def]
     script = Script(code=[fenced(VULNERABLE)], static=[fenced(FIXED)], fuzz=[fenced(FIXED)])
-    record = AutoSafeCoderStrategy().run(TASK, make_ctx(script))
+    ctx = make_ctx(script)
+    record = AutoSafeCoderStrategy().run(TASK, ctx)
 
     rounds = static_rounds(record)
     assert len(rounds) == 1 and rounds[0].accepted
@@ -43,7 +44,9 @@ def test_vulnerable_then_fixed_takes_exactly_one_repair_round(make_ctx) -> None:
     assert record.final.tests is not None and record.final.tests.passed
     assert record.final.fuzz is not None and record.final.fuzz.executions > 0
     purposes = {c.purpose for c in record.llm_calls}
-    assert {"generate", "repair-static"} <= purposes
+    assert {"generate", "repair-static", "fuzz-seeds"} <= purposes
+    # every call, also the seed proposal that picks its own budget, stays within the run's max_tokens
+    assert all(call.params.max_tokens <= SETTINGS.max_tokens for call in ctx.backend.history)
     assert RunRecord.from_dict(record.to_dict()) == record
 
 

@@ -97,3 +97,11 @@ def test_hexacoder_fixes_the_chosen_imports_at_the_top(make_ctx) -> None:  # typ
     assert lines[0] == "import subprocess" and lines.count("import shlex") == 1
     assert "import secrets" not in lines
     assert record.config["entry_point"] == "run_command"
+
+
+def test_securecoder_score_orders_refinement_but_never_beats_fewer_findings(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    padded = VULNERABLE + "\n\n# " + "x" * 600 + "\n"  # one finding, but a high learned score
+    script = Script(code=[fenced(VULNERABLE_TWO), fenced(padded)], static=["no code, sorry"])
+    record = SecureCoderStrategy().run(TASK, make_ctx(script, SETTINGS.replace(samples=2), scorer=LengthScorer()))
+    assert [r.input_candidate for r in record.rounds] == ["c0", "c1"]  # lower score ranked (and refined) first
+    assert record.final is not None and record.final.candidate_id == "c1"  # fewer findings wins the final choice

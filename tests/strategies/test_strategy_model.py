@@ -16,7 +16,7 @@ from safegen.types import RunRecord, Task
 
 pytestmark = pytest.mark.model
 
-SETTINGS = Settings(backend="local", model="qwen2.5-coder-0.5b", max_tokens=200, samples=2, max_rounds=1,
+SETTINGS = Settings(backend="local", model="qwen2.5-coder-0.5b", max_tokens=160, samples=2, max_rounds=1,
                     fuzz_iterations=30, fuzz_seconds=5.0, context_size=2048)
 
 TASK = Task(task_id="hash", requirement=(

@@ -31,7 +31,7 @@ class SecureCoderStrategy(StagedStrategy):
         progress.note(f"sampling {opts['samples']} candidates")
         samples = stages.generate(state, base, n=opts["samples"], temperature=opts["temperature"])
         samples = stages.analyze(state, samples, scored=True)
-        ranked = stages.rank(state, samples, use_score=True)
+        ranked = sorted((c for c in samples if c.code), key=lambda c: stages.securecoder_key(state, c))
         clean = [c for c in ranked if c.verdict is not None and c.verdict.is_secure and state.signature_ok(c)
                  and not (c.tests is not None and not c.tests.passed)]
         if opts["refine"] and not clean:  # with a clean sample on top, refining the rest cannot change the answer
@@ -39,5 +39,6 @@ class SecureCoderStrategy(StagedStrategy):
                 prompt = stages.static_feedback(state, candidate)
                 if prompt is not None:
                     stages.repair(state, candidate, base, prompt, kind="static", round=1, scored=True)
-        top = stages.best(state, use_score=True)
-        return top
+        # the final choice never has more or worse findings than another version seen: the verdict
+        # decides first, the learned score breaks its ties
+        return stages.best(state, use_score=True)

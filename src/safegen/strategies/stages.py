@@ -140,7 +140,7 @@ def check_tests(state: RunState, code: str) -> TestOutcome | None:
             from safegen.sandbox.tests import run_tests
 
             return run_tests(sandbox, code, task.tests, entry_point=state.entry_point)
-        if state.code_prompt and state.entry_point and ">>>" in task.requirement:
+        if state.code_prompt and state.entry_point:  # doctests or "f(x) == y" examples; None without any
             from safegen.sandbox.tests import run_doctests
 
             return run_doctests(sandbox, code, task.requirement, state.entry_point)
@@ -216,14 +216,24 @@ def defect_count(candidate: Candidate) -> int:
 UNANALYZED = (3, 0, 0)
 
 
+def _key(candidate: Candidate) -> tuple[int, int, int]:
+    return candidate.verdict.rank_key() if candidate.verdict else UNANALYZED
+
+
 def selection_key(state: RunState, candidate: Candidate, *, use_score: bool = False) -> tuple[Any, ...]:
-    """Smaller is better: entry point intact, then the static verdict, then (optionally) the learned
-    score, then findings' severity mass and count, then visible tests, then fuzz defects."""
+    """Smaller is better: entry point intact, then the verdict (status, severity mass, count: never worse),
+    then (optionally) the learned score, then visible tests, then fuzz defects."""
     signature_bad = 0 if state.signature_ok(candidate) else 1
-    status, weight, count = candidate.verdict.rank_key() if candidate.verdict else UNANALYZED
     learned = candidate.score if use_score and candidate.score is not None else 0.0
     tests_bad = 1 if candidate.tests is not None and not candidate.tests.passed else 0
-    return (signature_bad, status, learned, weight, count, tests_bad, defect_count(candidate))
+    return (signature_bad, *_key(candidate), learned, tests_bad, defect_count(candidate))
+
+
+def securecoder_key(state: RunState, candidate: Candidate) -> tuple[Any, ...]:
+    """SecureCoder's ranking of independent samples: verdict status, then learned score, then findings."""
+    status, weight, count = _key(candidate)
+    learned = candidate.score if candidate.score is not None else 0.0
+    return (0 if state.signature_ok(candidate) else 1, status, learned, weight, count)
 
 
 def rank(state: RunState, candidates: Sequence[Candidate] | None = None, *,
@@ -251,10 +261,6 @@ def tests_broken(parent: Candidate, child: Candidate) -> bool:
     if parent.tests is None or parent.tests.passed:
         return True
     return child.tests.failed > parent.tests.failed
-
-
-def _key(candidate: Candidate) -> tuple[int, int, int]:
-    return candidate.verdict.rank_key() if candidate.verdict else UNANALYZED
 
 
 def judge_kept(state: RunState, parent: Candidate, child: Candidate) -> str | None:

@@ -23,10 +23,12 @@ from safegen.types import Candidate, LLMCall, RepairRound, RunRecord, Task
 class RecordingBackend(LLMBackend):
     """Wraps the shared backend so that every call, also those made by helpers, lands in the run's log."""
 
-    def __init__(self, inner: LLMBackend, calls: list[LLMCall], purpose: str = "generate") -> None:
+    def __init__(self, inner: LLMBackend, calls: list[LLMCall], purpose: str = "generate",
+                 max_tokens: int | None = None) -> None:
         self.inner = inner
         self.calls = calls
         self.purpose = purpose
+        self.max_tokens = max_tokens  # the run's cap, also for helpers that choose their own budget
         self.name = inner.name
 
     @property
@@ -34,9 +36,11 @@ class RecordingBackend(LLMBackend):
         return self.inner.model_id
 
     def for_purpose(self, purpose: str) -> RecordingBackend:
-        return RecordingBackend(self.inner, self.calls, purpose)
+        return RecordingBackend(self.inner, self.calls, purpose, self.max_tokens)
 
     def complete(self, messages: Sequence[ChatMessage], params: GenerationParams) -> list[Completion]:
+        if self.max_tokens is not None and params.max_tokens > self.max_tokens:
+            params = dataclasses.replace(params, max_tokens=self.max_tokens)
         start = time.perf_counter()
         completions = self.inner.complete(messages, params)
         seconds = sum(c.seconds for c in completions) or (time.perf_counter() - start)
@@ -61,7 +65,7 @@ class RunState:
         self.rounds: list[RepairRound] = []
         self.calls: list[LLMCall] = []
         self.errors: list[str] = []
-        self.backend = RecordingBackend(ctx.backend, self.calls)
+        self.backend = RecordingBackend(ctx.backend, self.calls, max_tokens=ctx.settings.max_tokens)
         self.code_prompt = templates.is_code_prompt(task.requirement)
         self.entry_point: str | None = task.entry_point
         self.reference_signature: str | None = None

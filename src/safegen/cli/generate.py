@@ -1,0 +1,120 @@
+"""`safegen generate`: secure code for a requirement (argument, -f FILE, or stdin)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from safegen import progress
+from safegen.cli.common import (
+    add_model_options,
+    add_output_options,
+    add_sandbox_options,
+    settings_from_args,
+    write_output,
+)
+from safegen.errors import ExtractionError, InputError
+from safegen.report.run_text import render_run_text
+from safegen.session import Session
+from safegen.types import RunRecord, Task
+
+MAX_REQUIREMENT_BYTES = 200_000
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "generate", help="generate secure code for a requirement",
+        description="Generate Python code for a requirement (prose or a Python prompt with signature and "
+                    "docstring) and harden it. Exit code 0: the final code is secure by the analyzers; "
+                    "1: still vulnerable or unknown; 2 and up: errors.")
+    parser.add_argument("requirement", nargs="?", help="the requirement text, or - to read stdin")
+    parser.add_argument("-f", "--file", help="read the requirement from this file (- for stdin)")
+    parser.add_argument("--strategy", help="generation strategy (see `safegen strategies`)")
+    parser.add_argument("--samples", type=int, help="candidates to sample (franc, securecoder)")
+    parser.add_argument("--max-rounds", dest="max_rounds", type=int, help="repair rounds per loop (default 4)")
+    parser.add_argument("--tests", help="a Python file of tests the code must keep passing (run in the sandbox)")
+    parser.add_argument("--entry-point", dest="entry_point", help="name of the function to generate")
+    add_model_options(parser)
+    add_sandbox_options(parser)
+    add_output_options(parser, ("text", "json"))
+    parser.set_defaults(handler=run)
+
+
+def _read(path: str, what: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read(MAX_REQUIREMENT_BYTES + 1)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputError(f"cannot read {what} {path!r}: {reason}", hint="check the path and that it is UTF-8 text") \
+            from None
+
+
+def read_requirement(args: argparse.Namespace) -> str:
+    """The requirement from exactly one source; InputError when missing, empty or too large."""
+    if args.requirement is not None and args.file is not None:
+        raise InputError("give the requirement either as an argument or with -f, not both")
+    if args.file is not None:
+        text = _read(args.file, "requirement file")
+    elif args.requirement == "-":
+        text = sys.stdin.read()
+    elif args.requirement is not None:
+        text = args.requirement
+    else:
+        raise InputError("no requirement given", hint='pass it as an argument, with -f FILE, or on stdin with "-"')
+    if not text.strip():
+        raise InputError("the requirement is empty", hint="describe the code to generate")
+    if len(text) > MAX_REQUIREMENT_BYTES:
+        raise InputError(f"the requirement is longer than {MAX_REQUIREMENT_BYTES} characters",
+                         hint="shorten it")
+    return text
+
+
+def build_task(args: argparse.Namespace, requirement: str) -> Task:
+    """A Task with the entry point found in a Python prompt (or given) and the user's tests."""
+    from safegen.prompts.extract import find_entry_point
+
+    tests = _read(args.tests, "tests file") if args.tests else None
+    if tests is not None and not tests.strip():
+        raise InputError(f"the tests file {args.tests!r} is empty", hint="add tests or drop --tests")
+    if tests is not None:
+        try:
+            compile(tests, args.tests, "exec")
+        except SyntaxError as exc:
+            raise InputError(f"the tests file {args.tests!r} is not valid Python: line {exc.lineno}: {exc.msg}",
+                             hint="fix the tests file") from None
+    entry_point = args.entry_point or find_entry_point(requirement)
+    return Task(task_id="cli", requirement=requirement, entry_point=entry_point, tests=tests)
+
+
+def exit_code(record: RunRecord) -> int:
+    """0 when the final code is secure, 1 otherwise (like bandit); ExtractionError when there is no code."""
+    if record.final is None or not record.final.code:
+        errors = "; ".join(c.error for c in record.candidates if c.error) or "no candidate"
+        raise ExtractionError(f"the model produced no usable code ({errors})",
+                              hint="try another model, a larger --max-tokens, or rephrase the requirement")
+    verdict = record.final.verdict
+    return 0 if verdict is not None and verdict.is_secure else 1
+
+
+def run(args: argparse.Namespace) -> int:
+    progress.set_quiet(bool(args.quiet))
+    requirement = read_requirement(args)
+    settings = settings_from_args(args)
+    if settings.samples < 1:
+        raise InputError(f"--samples must be at least 1, got {settings.samples}", hint="pass a number >= 1")
+    if settings.max_rounds < 0:
+        raise InputError(f"--max-rounds must be 0 or more, got {settings.max_rounds}", hint="pass a number >= 0")
+    task = build_task(args, requirement)
+    with Session(settings) as session:
+        record = session.run(task, settings.strategy)
+    if args.format == "json":
+        text = json.dumps(record.to_dict(), indent=2)
+    else:
+        text = render_run_text(record, verbose=bool(args.verbose))
+    write_output(text, args.output)  # written even without code: the record shows what the model said
+    return exit_code(record)
