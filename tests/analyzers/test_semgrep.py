@@ -66,6 +66,13 @@ def test_timeout_fails_every_file_of_the_batch() -> None:
     assert not any(r.findings for r in reports)
 
 
+def test_rule_timeout_is_an_error_of_that_file_only() -> None:
+    big = "import os\n" + "".join(f"def f{i}(x):\n    os.system('a' + x)\n" for i in range(300))
+    reports = SemgrepAnalyzer(rule_timeout=0.0001).analyze([SourceFile("big.py", big), SourceFile("one.py", "x = 1\n")])
+    assert reports[0].errors and reports[0].errors[0].message.startswith("Timeout in rule safegen.")
+    assert reports[1].errors == ()
+
+
 def test_broken_rule_fails_every_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("rules:\n  - id: broken\n    message: m\n    severity: ERROR\n    languages: [python]\n"

@@ -275,7 +275,9 @@ class SemgrepAnalyzer(SubprocessAnalyzer):
             index = workspace.index_of(str(location.get("path", ""))) if location.get("path") else None
             kind = error.get("error_type") or error.get("type") or "error"
             kind = kind[0] if isinstance(kind, list) and kind else kind
-            message = f"{kind}: {' '.join(str(error.get('message', '')).split())[:300]}"
+            rule = f" in rule {error['rule_id']}" if error.get("rule_id") else ""
+            detail = " ".join(str(error.get("message", "")).split())[:300]
+            message = f"{kind}{rule}" + (f": {detail}" if detail else "")
             if index is None:  # a rule or engine error: no file's result can be trusted
                 return self.fail_all(workspace.files, message)
             errors[index].append(AnalyzerFailure(self.name, message, workspace.files[index].path))
