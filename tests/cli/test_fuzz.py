@@ -119,6 +119,17 @@ def test_unsafe_flag_warns(module: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "WITHOUT isolation" in captured.err and "WITHOUT SANDBOX" in captured.out
 
 
+def test_verbose_text_shows_reproducers_and_survives_surrogates(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "odd.py"
+    path.write_text("def f(x: int) -> str:\n    raise RuntimeError('bad \\ud800 char') if x == 3 else None\n"
+                    "def g(x: int) -> None:\n    assert x != 3, 'x is \\ud800'\n")
+    assert invoke(f"{path}::g", "-v", "--iterations", "20") == 1
+    out = capsys.readouterr().out
+    assert "AssertionError: x is \\ud800" in out
+    assert "    reproducer:\n      # safegen fuzz:" in out and "      g(3)" in out
+
+
 def test_through_the_real_entry_point(module: Path) -> None:
     try:
         from safegen.cli import build_parser

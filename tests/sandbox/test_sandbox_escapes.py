@@ -5,6 +5,9 @@ from __future__ import annotations
 import errno
 import os
 import socket
+import subprocess
+import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -281,3 +284,38 @@ def test_unsafe_mode_warns_every_time(capfd: pytest.CaptureFixture[str]) -> None
         with Sandbox.create(Settings(unsafe_no_sandbox=True)) as box:
             assert box.call("def f(x):\n    return x * 2\n", "f", [((21,), {})])[0].return_repr == "42"
     assert capfd.readouterr().err.count("WITHOUT isolation") == 2
+
+
+def test_everything_dies_with_the_host_process(tmp_path: Path) -> None:
+    if not HAVE_BWRAP:
+        pytest.skip("bubblewrap is not installed")
+    script = tmp_path / "host.py"
+    script.write_text(
+        "import sys\nfrom safegen.sandbox import Sandbox\n"
+        "box = Sandbox.create()\nprint(box.hello['uid'], flush=True)\n"
+        "box.call('import os\\ndef spin():\\n    os.fork()\\n    while True:\\n        pass\\n', 'spin', [((), {})],"
+        " timeout=60)\n")
+    host = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    assert host.stdout is not None
+    uid = int(host.stdout.readline())
+    deadline = time.monotonic() + 20
+    while processes_of(uid) < 4 and time.monotonic() < deadline:  # worker, module process, spinner and its fork
+        time.sleep(0.05)
+    assert processes_of(uid) >= 4
+    host.kill()  # SIGKILL: no cleanup code runs in the host
+    host.wait()
+    while processes_of(uid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_of(uid) == 0  # --die-with-parent took bwrap down, and its PID namespace with it
+
+
+def test_close_leaves_no_process_behind() -> None:
+    if not HAVE_BWRAP:
+        pytest.skip("bubblewrap is not installed")
+    box = Sandbox.create()
+    uid = int(box.hello["uid"])
+    box.call("def f(x):\n    return x\n", "f", [((1,), {})])
+    assert processes_of(uid) == 1
+    box.close()
+    assert processes_of(uid) == 0
+    box.close()  # twice is fine

@@ -118,7 +118,7 @@ def _localize(report: FuzzReport, path: Path, function: str) -> FuzzReport:
     return replace(report, target=f"{path}::{function}", defects=tuple(defects))
 
 
-def format_text(report: FuzzReport, sandboxed: bool) -> str:
+def format_text(report: FuzzReport, sandboxed: bool, verbose: bool = False) -> str:
     lines = [f"{report.target}: {report.executions} executions in {report.seconds:.1f} s "
              f"({', '.join(report.engines) or 'no engine'}){'' if sandboxed else ' WITHOUT SANDBOX'}"]
     for defect in report.defects:
@@ -128,11 +128,15 @@ def format_text(report: FuzzReport, sandboxed: bool) -> str:
         lines.append(f"    input: {defect.input}")
         if defect.count > 1:
             lines.append(f"    seen {defect.count} times")
+        if verbose and defect.reproducer:
+            lines.append("    reproducer:")
+            lines.extend(f"      {line}" for line in defect.reproducer.rstrip().splitlines())
     for error in report.errors:
         lines.append(f"error: {error}")
     count = len(report.defects)
     lines.append(f"{count} defect{'s' if count != 1 else ''} found." if count else "No defects found.")
-    return "\n".join(lines)
+    # Target code can put lone surrogates into messages: keep them printable.
+    return "\n".join(lines).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -181,7 +185,7 @@ def _run(args: argparse.Namespace) -> int:
         data["sandboxed"] = sandbox.isolated
         text = json.dumps(data, indent=2)
     else:
-        text = format_text(report, sandbox.isolated)
+        text = format_text(report, sandbox.isolated, verbose=bool(getattr(args, "verbose", False)))
     try:
         write_output(text, args.output)
     except OSError as exc:
