@@ -90,6 +90,15 @@ CASES: list[tuple[str, str, str | None, str | None, list[str], list[str]]] = [
     ("unclosed-fence-truncated-mid-statement",
      "```python\ndef first(xs):\n    return xs[0]\n\n\ndef second(xs):\n    return xs[1]\n\n\ndef third(xs):\n    return (xs[2",
      None, "second", ["def first", "def second"], ["def third"]),
+    ("truncated-function-with-doctests",  # real 0.5B output cut by max_tokens (HumanEval/32)
+     ("```python\nimport math\n\n\ndef find_zero(xs: list):\n    \"\"\" Find x such that poly(x) = 0.\n"
+      "    >>> round(find_zero([1, 2]), 2) # f(x) = 1 + 2x\n    -0.5\n    \"\"\"\n"
+      "    if len(xs) % 2 != 0:\n        raise ValueError('odd')\n\n    # Find the largest coefficient\n"
+      "    max_coeff ="),
+     None, "find_zero", ["def find_zero", "raise ValueError"], ["max_coeff ="]),
+    ("closing-fence-without-opening",  # real 0.5B output
+     "import base64\n\ndef decode(data):\n    return base64.b64decode(data)\n\nprint(decode('aGk='))\n```",
+     None, "decode", ["import base64", "print(decode("], ["```"]),
     ("no-fence-pure-code",
      "import json\n\ndef load(path):\n    with open(path) as fh:\n        return json.load(fh)\n",
      None, "load", ["import json", "json.load(fh)"], []),

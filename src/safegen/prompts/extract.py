@@ -339,9 +339,8 @@ def _salvage(code: str, prompt: _Prompt | None, entry: str | None) -> str | None
     dedented = textwrap.dedent(code)
     if dedented != code and _compiles(dedented):
         return dedented
-    session = _from_doctest(code)
-    if session is not None:
-        return session
+    if dedented.lstrip().startswith(">>>"):  # a REPL session, not a program with doctests inside
+        return _from_doctest(dedented)
     regions = _regions(dedented)
     if regions:
         return "\n\n".join(regions)
