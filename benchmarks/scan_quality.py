@@ -6,8 +6,10 @@ Corpus (tests/corpus/manifest.json, vulnerable/fixed pairs in the shapes LLMs wr
   recall  = vulnerable files with a finding of the expected CWE or its direct parent/child (cwe2 4.14)
   FP rate = fixed files whose verdict is not SECURE (any finding, or an analyzer error)
 Targets (issue 3): ensemble recall >= 95% with <= 5% false positives, both better than bandit alone.
-The rules were written and tuned on this corpus, so it measures coverage of known shapes, not
-generalisation. SecurityEval (held out: rules were never tuned on it) gives the share of its
+Each pair has a split: 'tuned' (the rules were written and tuned on it), 'holdout-r1' (written
+after the rules, measured once at 11/16 and 0/16 false positives, then its misses fixed, so tuned
+since), 'holdout-r2' (written after that and never used to change a rule: the honest estimate of how
+the rules generalise to new shapes). SecurityEval (held out: rules were never tuned on it) gives the share of its
 insecure reference programs flagged with the CWE named in their ID (or a parent/child), and
 HumanEval's canonical solutions (benign code, also held out) show how often ordinary code is flagged.
 """
@@ -137,6 +139,11 @@ def evaluate(systems: Sequence[System], data_dir: str | None) -> list[str]:
                      f"   any finding: {pct(anything, len(pairs))}")
         lines.append(f"  corpus false positives on fixed files:     {pct(len(false_pos), len(pairs))}"
                      f"   analyzer errors: {errors}")
+        for split in sorted({p.get("split", "tuned") for p in pairs}):
+            chosen = [i for i, p in enumerate(pairs) if p.get("split", "tuned") == split]
+            split_fp = sum(pairs[i]["id"] in false_pos for i in chosen)
+            lines.append(f"    split {split:<11} recall {pct(sum(hits[i] for i in chosen), len(chosen))}"
+                         f"   false positives {pct(split_fp, len(chosen))}")
         missed = [p["id"] for p, ok in zip(pairs, hits) if not ok]
         if missed and system is systems[0]:
             lines.append(f"  missed: {', '.join(missed)}")
@@ -177,7 +184,7 @@ def main() -> None:
     header = [
         f"scan_quality  {datetime.datetime.now().isoformat(timespec='seconds')}  python {sys.version.split()[0]}",
         (f"corpus: {len(pairs)} vulnerable/fixed pairs over {len({p['cwe'] for p in pairs})} CWEs "
-        f"(tests/corpus; rules were tuned on it)"),
+        "(tests/corpus; the split lines tell tuned from held-out pairs)"),
         "",
     ]
     text = "\n".join(header + evaluate(SYSTEMS, args.data_dir)) + "\n"

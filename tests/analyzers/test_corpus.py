@@ -27,6 +27,7 @@ def test_manifest_is_complete() -> None:
         for key in ("vulnerable", "fixed"):
             compile((CORPUS / pair[key]).read_text(), pair[key], "exec")
         assert isinstance(pair["cwe"], int) and pair["shape"] and pair["description"]
+        assert pair["split"] in ("tuned", "holdout-r1", "holdout-r2")
 
 
 @pytest.mark.slow

@@ -60,3 +60,12 @@ def remote(client, command_parts):
     client.exec_command(" ".join(command_parts))
     # ok: safegen.command-injection
     client.exec_command(shlex.join(command_parts))
+
+
+@app.route("/convert")
+def convert():
+    name = request.args["name"]
+    # ruleid: safegen.command-injection
+    subprocess.run(["bash", "-c", "pandoc " + name], check=True)
+    # ok: safegen.command-injection
+    subprocess.run(["pandoc", name], check=True)

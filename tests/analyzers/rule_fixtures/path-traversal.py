@@ -83,3 +83,20 @@ def unzip_safely(archive_path, dest):
             # ok: safegen.path-traversal
             with open(target, "wb") as out:
                 out.write(archive.read(member))
+
+
+@app.route("/docs")
+def docs():
+    from pathlib import Path
+
+    page = request.args["page"]
+    target = Path(BASE) / page
+    # ok: safegen.path-traversal
+    cleaned = page.replace("..", "")
+    # ruleid: safegen.path-traversal
+    text = target.read_text()
+    safe = (Path(BASE) / page).resolve()
+    if not safe.is_relative_to(Path(BASE).resolve()):
+        raise PermissionError(page)
+    # ok: safegen.path-traversal
+    return text + safe.read_text() + cleaned

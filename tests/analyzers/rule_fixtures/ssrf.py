@@ -42,3 +42,17 @@ def status():
 def download(url):
     # ok: safegen.ssrf
     return requests.get(url, timeout=5).content
+
+
+@app.route("/proxy")
+async def proxy():
+    import httpx
+
+    target = request.args["target"]
+    cache = {}
+    async with httpx.AsyncClient(timeout=5) as client:
+        # ruleid: safegen.ssrf
+        response = await client.get(target)
+    # ok: safegen.ssrf
+    cached = cache.get(target)
+    return response.text + str(cached)

@@ -25,6 +25,12 @@ def generate_token_safely(length=32):
     return "".join(secrets.choice(string.ascii_letters) for _ in range(length))
 
 
+def send_login_code(user):
+    # ruleid: safegen.weak-random-secret
+    login_code = str(random.randint(100000, 999999))
+    return user, login_code
+
+
 def roll_dice():
     # ok: safegen.weak-random-secret
     return random.randint(1, 6)

@@ -20,7 +20,11 @@ def sax(path, handler):
     reader = xml.sax.make_parser()
     # ruleid: safegen.xxe
     reader.setFeature(feature_external_ges, True)
+    # ruleid: safegen.xxe
+    reader.setFeature(feature_external_ges, 1)
     # ok: safegen.xxe
     reader.setFeature(feature_external_ges, False)
+    # ok: safegen.xxe
+    reader.setFeature(feature_external_ges, 0)
     reader.setContentHandler(handler)
     reader.parse(path)

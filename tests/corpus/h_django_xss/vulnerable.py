@@ -1,0 +1,7 @@
+from django.http import HttpResponse
+
+
+def search(request):
+    """Show what the user searched for."""
+    query = request.GET.get("q", "")
+    return HttpResponse(f"<h1>Search</h1><p>You searched for: {query}</p>")
