@@ -219,6 +219,8 @@ class SemgrepAnalyzer(SubprocessAnalyzer):
             pending = Pending(spare.process, workspace, deadline=time.perf_counter() + self.timeout)
             spare.feed(blob)
             pending.extra.update(engine="core", spare=spare)
+            if self.prespawn:  # the next engine starts while this one scans (helps back-to-back checks)
+                self._spawn_spare()
             return pending
         if spare is not None:
             spare.close()
