@@ -51,3 +51,31 @@ def test_is_installed_looks_up_without_importing() -> None:
         __import__("importlib.util").util.find_spec("defusedxml") is not None)
     assert not codecheck.is_installed("import surely_not_installed_abc")
     assert not codecheck.is_installed("from . import x")
+
+
+@pytest.mark.parametrize(("code", "logic"), [
+    ("import os\nfrom xml.dom import minidom\n", False),
+    ('"""Doc."""\nimport os\npass\n', False),
+    ("import os\n\ndef f():\n    pass\n", True),
+    ("import os\nprint(os.getcwd())\n", True),
+    ("def f(:\n", False),
+])
+def test_has_logic(code: str, logic: bool) -> None:
+    assert codecheck.has_logic(code) is logic
+
+
+def test_imported_modules_line_by_line() -> None:
+    text = ("import os, sys\nfrom xml.dom.minidom import parseString\nfrom . import local\n"
+            "from secrets import (\nimport hashlib\n")
+    assert codecheck.imported_modules(text) == ["os", "sys", "xml.dom.minidom", "hashlib"]
+
+
+def test_fix_missing_imports() -> None:
+    code = ("import ast.literal_eval\nimport NamedTemporaryFile\nfrom nosuchmod import used_thing\n"
+            "from nosuchmod import unused\nimport os\n\n\ndef f(x):\n    return ast.literal_eval(x), used_thing, os\n")
+    fixed, notes = codecheck.fix_missing_imports(code)
+    assert fixed.splitlines()[:3] == ["import ast", "from nosuchmod import used_thing", "import os"]
+    assert notes == ["'import ast.literal_eval' -> 'import ast'", "removed 'import NamedTemporaryFile'",
+                     "removed 'from nosuchmod import unused'"]
+    assert codecheck.fix_missing_imports(fixed.replace("from nosuchmod import used_thing\n", "")) == (
+        fixed.replace("from nosuchmod import used_thing\n", ""), [])

@@ -142,3 +142,30 @@ def test_zero_rounds_means_no_repair(make_ctx, rounds: int) -> None:  # type: ig
     assert script.count("static") == 0
     assert record.final is not None and record.final.verdict is not None
     assert record.final.verdict.status is VerdictStatus.VULNERABLE
+
+
+def test_imports_only_answer_is_no_code_and_safegen_retries_without_imports(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    imports_only = fenced("import ast\nimport ast\nfrom xml.dom.minidom import parseString\n")
+    script = Script(imports=[fenced("import ast\nfrom ast import literal_eval")], code=[imports_only, fenced(FIXED)])
+    ctx = make_ctx(script)
+    record = SafegenStrategy(fuzz_rounds=0).run(TASK, ctx)
+    first, second = record.candidates[:2]
+    assert first.code == "" and "no code beyond import" in (first.error or "")
+    assert second.origin == "sample-without-imports" and "import ast" not in ctx.backend.history[2].messages[-1].content
+    assert record.final is not None and record.final.candidate_id == second.candidate_id
+    assert record.config["strategy_options"]["imports"] == ["import ast"]
+
+
+def test_safegen_repairs_imports_of_missing_modules(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    broken_imports = FIXED.replace("import ast\n", "import ast.literal_eval\nimport NamedTemporaryFile\n")
+    script = Script(code=[fenced(broken_imports)])
+    record = SafegenStrategy(imports_step=False, fuzz_rounds=0).run(TASK, make_ctx(script))
+    assert record.final is not None and record.final.code.startswith("import ast\n\n")
+    assert "NamedTemporaryFile" not in record.final.code
+    assert record.final.tests is not None and record.final.tests.passed
+    assert any("imports of missing modules fixed" in note for note in record.errors)
+    # the published methods keep the model's imports as they are
+    record = AutoSafeCoderStrategy().run(TASK, make_ctx(Script(code=[fenced(broken_imports)]),
+                                                        SETTINGS.replace(max_rounds=0)))
+    assert record.final is not None and "import ast.literal_eval" in record.final.code
+    assert record.final.tests is not None and not record.final.tests.passed

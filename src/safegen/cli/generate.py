@@ -91,6 +91,14 @@ def build_task(args: argparse.Namespace, requirement: str) -> Task:
     return Task(task_id="cli", requirement=requirement, entry_point=entry_point, tests=tests)
 
 
+def _unload_models() -> None:
+    """Free an embedded model before interpreter shutdown (llama.cpp's finalizer fails during teardown)."""
+    local = sys.modules.get("safegen.backends.local")
+    unload = getattr(local, "unload_all", None)
+    if callable(unload):
+        unload()
+
+
 def exit_code(record: RunRecord) -> int:
     """0 when the final code is secure, 1 otherwise (like bandit); ExtractionError when there is no code."""
     if record.final is None or not record.final.code:
@@ -110,8 +118,11 @@ def run(args: argparse.Namespace) -> int:
     if settings.max_rounds < 0:
         raise InputError(f"--max-rounds must be 0 or more, got {settings.max_rounds}", hint="pass a number >= 0")
     task = build_task(args, requirement)
-    with Session(settings) as session:
-        record = session.run(task, settings.strategy)
+    try:
+        with Session(settings) as session:
+            record = session.run(task, settings.strategy)
+    finally:
+        _unload_models()
     if args.format == "json":
         text = json.dumps(record.to_dict(), indent=2)
     else:

@@ -66,8 +66,8 @@ def task_message(requirement: str, entry_point: str | None = None,
         if entry_point:
             text += f"\n\nName the function `{entry_point}`."
     if imports:
-        text += ("\n\nStart the code with exactly these imports (add others only if needed):\n"
-                 + fenced("\n".join(imports)))
+        text += ("\n\nThe file starts with these imports; use them where they fit:\n"
+                 + "\n".join(imports))
     return text
 
 

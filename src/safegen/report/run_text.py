@@ -64,6 +64,7 @@ def render_run_text(record: RunRecord, *, verbose: bool = False) -> str:
         if final.fuzz is not None:
             out.append(f"Fuzzing: {final.fuzz.executions} executions, {len(final.fuzz.defects)} defect(s)")
             out.extend(f"  {d.kind}: {d.message} (input {d.input})" for d in final.fuzz.defects[:5])
+            out.extend(f"  fuzzing error: {e}" for e in final.fuzz.errors[:3])
     first = next((c for c in record.candidates if c.verdict is not None), None)
     if final is not None and final.verdict is not None and first is not None and first is not final:
         remaining = {_finding_key(f) for f in final.verdict.findings}

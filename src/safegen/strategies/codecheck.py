@@ -37,6 +37,13 @@ def guess_entry_point(code: str) -> str | None:
     return (roots or functions)[-1].name
 
 
+def defines_something(code: str) -> bool:
+    """True when the code defines a top-level function or class."""
+    tree = _parse(code)
+    return tree is not None and any(
+        isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for node in tree.body)
+
+
 def signature(code: str, name: str) -> str | None:
     """The entry point's name, parameters, kinds and defaults as comparable text (annotations ignored).
 
@@ -87,6 +94,92 @@ def import_lines(code: str) -> list[str]:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             lines.append(ast.unparse(node))
     return lines
+
+
+def imported_modules(code: str) -> list[str]:
+    """Dotted names of the modules ``code`` imports, in order (relative imports skipped); line by line,
+    so one broken line does not hide the others."""
+    modules: list[str] = []
+    for line in code.splitlines():
+        tree = _parse(line.strip())
+        if tree is None:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                modules.extend(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                modules.append(node.module)
+    return modules
+
+
+def has_logic(code: str) -> bool:
+    """True when the code holds more than imports, a docstring and ``pass``."""
+    tree = _parse(code)
+    if tree is None:
+        return False
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom, ast.Pass)):
+            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue
+        return True
+    return False
+
+
+def fix_missing_imports(code: str) -> tuple[str, list[str]]:
+    """Repair top-level imports of modules that do not exist (looked up on disk, never imported).
+
+    ``import ast.literal_eval`` becomes ``import ast`` (its longest existing prefix); ``import X`` or
+    ``from X import y`` of a missing module is dropped when nothing in the code uses the names it binds.
+    Returns the code and a note per change; anything else is left for the analyzers, tests and fuzzer.
+    """
+    tree = _parse(code)
+    if tree is None:
+        return code, []
+    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    lines = code.splitlines()
+    notes: list[str] = []
+    seen: set[str] = set()
+    for node in reversed(tree.body):  # bottom up, so line numbers above stay valid
+        if not isinstance(node, (ast.Import, ast.ImportFrom)) or node.end_lineno is None:
+            continue
+        original = "\n".join(lines[node.lineno - 1:node.end_lineno]).strip()
+        replacement = _fixed_import(node, used)
+        if replacement is None:
+            continue
+        new_text = "\n".join(replacement)
+        if new_text in seen:
+            new_text = ""
+        seen.update(replacement)
+        lines[node.lineno - 1:node.end_lineno] = [new_text] if new_text else []
+        notes.append(f"{original!r} -> {new_text!r}" if new_text else f"removed {original!r}")
+    if not notes:
+        return code, []
+    return "\n".join(lines) + "\n", list(reversed(notes))
+
+
+def _fixed_import(node: ast.Import | ast.ImportFrom, used: set[str]) -> list[str] | None:
+    """The statements replacing one import node, or None when it is fine as it is."""
+    if isinstance(node, ast.ImportFrom):
+        if node.level or not node.module or module_exists(node.module):
+            return None
+        bound = {alias.asname or alias.name for alias in node.names}
+        return None if bound & used else []
+    kept: list[str] = []
+    changed = False
+    for alias in node.names:
+        if module_exists(alias.name):
+            kept.append(ast.unparse(ast.Import(names=[alias])))
+            continue
+        changed = True
+        parts = alias.name.split(".")
+        prefix = next((".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)
+                       if module_exists(".".join(parts[:i]))), None)
+        if prefix and alias.asname is None:
+            kept.append(f"import {prefix}")
+        elif (alias.asname or parts[0]) in used:
+            kept.append(ast.unparse(ast.Import(names=[alias])))  # used but missing: leave the error visible
+    return kept if changed else None
 
 
 def _module_of(statement: str) -> str | None:

@@ -22,8 +22,9 @@ class SafegenStrategy(StagedStrategy):
     uses_scorer = True
 
     def __init__(self, *, imports_step: bool = True, secure_prompt: bool = True, samples: int | None = 1,
-                 static_rounds: int | None = None, fuzz_rounds: int | None = 2) -> None:
+                 static_rounds: int | None = None, fuzz_rounds: int | None = 2, fix_imports: bool = True) -> None:
         self.imports_step = imports_step
+        self.fix_imports = fix_imports
         self.secure_prompt = secure_prompt
         self.samples = samples
         self.static_rounds = static_rounds
@@ -34,7 +35,8 @@ class SafegenStrategy(StagedStrategy):
         return {"imports_step": self.imports_step, "secure_prompt": self.secure_prompt,
                 "samples": self.samples or settings.samples, "temperature": sampling_temperature(settings),
                 "static_rounds": rounds if self.static_rounds is None else min(self.static_rounds, rounds),
-                "fuzz_rounds": rounds if self.fuzz_rounds is None else min(self.fuzz_rounds, rounds)}
+                "fuzz_rounds": rounds if self.fuzz_rounds is None else min(self.fuzz_rounds, rounds),
+                "fix_imports": self.fix_imports}
 
     def execute(self, state: RunState) -> Candidate | None:
         opts = state.options
@@ -44,6 +46,10 @@ class SafegenStrategy(StagedStrategy):
                                              entry_point=state.entry_point, imports=imports)
         samples = stages.generate(state, base, n=opts["samples"], temperature=opts["temperature"]
                                   if opts["samples"] > 1 else None, imports=imports)
+        if imports and not any(c.code for c in samples):  # the imports may have derailed a small model
+            base = templates.generation_messages(state.task.requirement, system=system,
+                                                 entry_point=state.entry_point)
+            samples = stages.generate(state, base, origin="sample-without-imports")
         stages.analyze(state, samples, scored=True)
         start = stages.best(state, use_score=True)
         if start is None:

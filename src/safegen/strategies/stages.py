@@ -68,11 +68,9 @@ def generate(state: RunState, messages: Sequence[ChatMessage], *, n: int = 1, or
         texts = [c.text for c in ask(state, messages, purpose=purpose, n=n, temperature=temp)]
     out = []
     for text in texts:
-        code, error = extract(state, text)
-        if code and imports:  # fix the chosen imports the code uses at its top (unused ones only add noise)
-            used = codecheck.used_names(code)
-            code = codecheck.ensure_imports(code, [i for i in imports if codecheck.bound_by(i) & used])
-        candidate = Candidate(candidate_id=state.new_id(), code=code, origin=origin, round=round,
+        candidate_id = state.new_id()
+        code, error = answer_code(state, candidate_id, text, imports)
+        candidate = Candidate(candidate_id=candidate_id, code=code, origin=origin, round=round,
                               parent=parent, error=error)
         if error:
             state.note_error(f"{candidate.candidate_id}: {error}")
@@ -80,28 +78,43 @@ def generate(state: RunState, messages: Sequence[ChatMessage], *, n: int = 1, or
     return out
 
 
+def answer_code(state: RunState, candidate_id: str, text: str, imports: Sequence[str] = ()) -> tuple[str, str | None]:
+    """The program in one answer, or ("", why): extracted, with logic, chosen imports fixed at its top,
+    and (when the strategy's ``fix_imports`` option is on) imports of missing modules repaired."""
+    code, error = extract(state, text)
+    if code and not codecheck.has_logic(code):
+        return "", "the answer holds no code beyond import statements"
+    if code and imports:  # fix the chosen imports the code uses at its top (unused ones only add noise)
+        used = codecheck.used_names(code)
+        code = codecheck.ensure_imports(code, [i for i in imports if codecheck.bound_by(i) & used])
+    if code and state.options.get("fix_imports"):
+        code, notes = codecheck.fix_missing_imports(code)
+        if notes:
+            state.note_error(f"{candidate_id}: imports of missing modules fixed: {'; '.join(notes)}")
+    return code, error
+
+
 MAX_IMPORTS = 6
 
 
 def ask_imports(state: RunState, *, max_tokens: int = 120) -> list[str]:
-    """HexaCoder step 1: the security-relevant imports the model proposes (parsable, installed, at most 6)."""
+    """HexaCoder step 1: the modules the model wants for a secure implementation, as ``import X`` lines.
+
+    Only installed modules count (looked up on disk, never imported), each once, at most MAX_IMPORTS,
+    without those the prompt already imports; ``from X import y`` becomes ``import X`` since names
+    inside a module cannot be checked without importing it.
+    """
     answer = ask(state, templates.imports_messages(state.task.requirement), purpose="imports",
                  max_tokens=max_tokens)[0].text
-    from safegen.prompts.extract import extract_code
-
-    try:
-        code = extract_code(answer)
-    except ExtractionError:
-        code = "\n".join(line for line in answer.splitlines()
-                         if line.strip().startswith(("import ", "from ")))
-    lines = []
-    for statement in codecheck.import_lines(code):
-        if statement not in lines and codecheck.is_installed(statement):
-            lines.append(statement)
-    if state.code_prompt:  # the prompt's own imports stay; no duplicates
-        lines = [line for line in lines if line not in codecheck.import_lines(state.task.requirement)]
-    state.options.setdefault("imports", lines[:MAX_IMPORTS])
-    return lines[:MAX_IMPORTS]
+    text = "\n".join(line.strip() for line in answer.splitlines() if line.strip().startswith(("import ", "from ")))
+    given = set(codecheck.imported_modules(state.task.requirement)) if state.code_prompt else set()
+    modules: list[str] = []
+    for module in codecheck.imported_modules(text):
+        if module not in modules and module not in given and codecheck.module_exists(module):
+            modules.append(module)
+    lines = [f"import {module}" for module in modules[:MAX_IMPORTS]]
+    state.options.setdefault("imports", lines)
+    return lines
 
 
 # --- analyze ------------------------------------------------------------------------------------
@@ -315,8 +328,9 @@ def repair(state: RunState, parent: Candidate, base: Sequence[ChatMessage], feed
     temperature = max(state.settings.temperature, RETRY_TEMPERATURE) if retry else None
     seed = state.settings.seed + 1000 + round if retry else None
     completion = ask(state, messages, purpose=f"repair-{kind}", temperature=temperature, seed=seed)[0]
-    code, error = extract(state, completion.text)
-    child = state.add(Candidate(candidate_id=state.new_id(), code=code, origin=f"repair-{kind}",
+    child_id = state.new_id()
+    code, error = answer_code(state, child_id, completion.text)
+    child = state.add(Candidate(candidate_id=child_id, code=code, origin=f"repair-{kind}",
                                 round=round, parent=parent.candidate_id, error=error))
     reason: str | None
     if not code:

@@ -107,9 +107,10 @@ class RunState:
         return [c for c in self.with_code() if c.candidate_id not in self.rejected]
 
     def signature_ok(self, candidate: Candidate) -> bool:
-        """The candidate defines the entry point with the reference signature (when one is known)."""
+        """The candidate defines the entry point with the reference signature (when one is known);
+        without a known entry point, that it defines some function or class at all."""
         if not self.entry_point:
-            return True
+            return codecheck.defines_something(candidate.code)
         found = codecheck.signature(candidate.code, self.entry_point)
         if found is None:
             return False
