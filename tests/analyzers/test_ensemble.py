@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from safegen.analyzers import Ensemble as ReExported
 from safegen.analyzers.bandit import BanditAnalyzer
@@ -142,3 +144,14 @@ def test_big_batches_are_split(monkeypatch: pytest.MonkeyPatch, ensemble: Ensemb
     files = [SourceFile(f"f{i}.py", VULNERABLE if i % 2 else SECURE) for i in range(5)]
     statuses = [v.status for v in ensemble.scan(files)]
     assert statuses == [VerdictStatus.SECURE, VerdictStatus.VULNERABLE] * 2 + [VerdictStatus.SECURE]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(st.text(max_size=80), st.sampled_from([SECURE, VULNERABLE, "", "pass\n", "x = '\\udcff'\n"])))
+def test_any_text_gets_a_fail_closed_verdict(ensemble: Ensemble, code: str) -> None:
+    verdict = ensemble.check(code)
+    assert verdict.status in set(VerdictStatus)
+    if verdict.status is VerdictStatus.SECURE:
+        assert not verdict.findings and not verdict.errors
+    if verdict.errors:
+        assert verdict.status is VerdictStatus.UNKNOWN
