@@ -53,6 +53,12 @@ def read_report_safely(name):
         return handle.read()
 
 
+def write_into(directory, filename, text):
+    # ok: safegen.path-traversal
+    with open(os.path.join(directory, filename), "w") as handle:
+        handle.write(text)
+
+
 def read_config(path):
     # ok: safegen.path-traversal
     with open(path) as handle:
