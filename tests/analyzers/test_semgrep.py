@@ -99,3 +99,27 @@ def test_missing_engine_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_core_binary_is_found() -> None:
     assert core_binary() is not None
+
+
+def test_forked_child_neither_uses_nor_kills_the_parents_engine() -> None:
+    import os
+
+    analyzer = SemgrepAnalyzer(prespawn=True)
+    try:
+        analyzer.warm_up()
+        spare = analyzer._spare
+        assert spare is not None
+        pid = os.fork()
+        if pid == 0:  # the child scans on its own engine and exits through the normal cleanup
+            code = 0
+            try:
+                code = 0 if keys(analyzer.analyze([SQL])) == [[("safegen.sql-injection", 2)]] else 3
+                analyzer.close()
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert analyzer._spare is spare and spare.alive  # still the parent's, still waiting
+        assert keys(analyzer.analyze([SQL])) == [[("safegen.sql-injection", 2)]]
+    finally:
+        analyzer.close()

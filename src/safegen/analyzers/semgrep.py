@@ -47,8 +47,14 @@ def _private_dir() -> Path:
     """A directory only this process writes to, removed when the interpreter exits."""
     if not _PRIVATE or not _PRIVATE[0].is_dir():
         _PRIVATE[:] = [Path(tempfile.mkdtemp(prefix="safegen-semgrep-rules-"))]
-        atexit.register(shutil.rmtree, _PRIVATE[0], True)
+        atexit.register(_remove_if_owner, _PRIVATE[0], os.getpid())
     return _PRIVATE[0]
+
+
+def _remove_if_owner(path: Path, owner: int) -> None:
+    """Exit cleanup that a forked child (which inherits atexit handlers) must not run."""
+    if os.getpid() == owner:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def rule_files(directory: Path = RULES_DIR) -> list[Path]:
@@ -196,7 +202,7 @@ class SemgrepAnalyzer(SubprocessAnalyzer):
     def _spawn_spare(self) -> None:
         """Start the engine for the next small batch now, so it parses the rules while we are idle."""
         with self._spare_lock:
-            if self._spare is not None and self._spare.alive:
+            if self._spare is not None and self._spare.owner == os.getpid() and self._spare.alive:
                 return
             try:
                 self._spare = _SpareEngine(self._core_argv(self.rules_file(), Path("TARGETS"), 1))
@@ -215,6 +221,8 @@ class SemgrepAnalyzer(SubprocessAnalyzer):
         blob = json.dumps(targets).encode()
         with self._spare_lock:  # one batch per pre-started engine, even with several threads
             spare, self._spare = self._spare, None
+        if spare is not None and spare.owner != os.getpid():  # inherited through fork: not ours to use
+            spare = None
         if spare is not None and len(workspace.paths) <= SPARE_MAX_FILES and spare.alive:
             pending = Pending(spare.process, workspace, deadline=time.perf_counter() + self.timeout)
             spare.feed(blob)
@@ -322,9 +330,11 @@ class SemgrepAnalyzer(SubprocessAnalyzer):
 
 
 def _close_box(box: list[_SpareEngine | None]) -> None:
-    spare, box[0] = box[0], None
-    if spare is not None:
-        spare.close()
+    spare = box[0]
+    if spare is None or spare.owner != os.getpid():  # a forked child must not kill its parent's engine
+        return
+    box[0] = None
+    spare.close()
 
 
 class _SpareEngine:
@@ -336,6 +346,7 @@ class _SpareEngine:
     """
 
     def __init__(self, argv: list[str]) -> None:
+        self.owner = os.getpid()
         self.root = Path(tempfile.mkdtemp(prefix="safegen-semgrep-"))
         self.fifo = self.root / "targets.fifo"
         os.mkfifo(self.fifo, 0o600)
