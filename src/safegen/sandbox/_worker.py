@@ -606,6 +606,9 @@ def execution_process(job: dict[str, Any], module: types.ModuleType | None, item
             stream.flush()
         except BaseException:
             pass
+    limit = int(CONFIG["limits"]["output_bytes"])
+    result["stdout"] = _text(fds["out"], limit)  # read here, so that the parent only forwards bytes
+    result["stderr"] = _text(fds["err"], limit)
     try:
         data = json.dumps(result, ensure_ascii=True, default=repr).encode()
     except BaseException:
@@ -615,13 +618,14 @@ def execution_process(job: dict[str, Any], module: types.ModuleType | None, item
     os._exit(0)
 
 
-def run_one(job: dict[str, Any], module: types.ModuleType | None, item: Any, report: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
-    """Fork an execution process, enforce the deadline, collect its result and output.
+def run_one(job: dict[str, Any], module: types.ModuleType | None, item: Any,
+            report: Callable[[dict[str, Any]], None]) -> bytes:
+    """Fork an execution process, enforce the deadline, and return its result as JSON bytes.
 
-    The child signals "result written" on a pipe before exiting, so the parent does not wait for the
-    kernel to tear the child down: that happens while the next execution starts.
+    The child writes its JSON result (output included) and signals "done" on a pipe before exiting:
+    the parent forwards those bytes without decoding them and does not wait for the kernel to tear
+    the child down. Every Python object the parent touches after a fork costs a copied page.
     """
-    limit = int(CONFIG["limits"]["output_bytes"])
     fds = {name: os.memfd_create(name, 0) for name in ("out", "err", "res", "tb")}
     done_r, done_w = os.pipe()
     fds["done"] = done_w
@@ -633,7 +637,7 @@ def run_one(job: dict[str, Any], module: types.ModuleType | None, item: Any, rep
     except OSError as exc:
         for fd in (*fds.values(), done_r):
             os.close(fd)
-        return {"status": "crash", "message": f"cannot start the execution process: {exc}", "seconds": 0.0}
+        return json.dumps({"status": "crash", "message": f"cannot start the execution process: {exc}"}).encode()
     if pid == 0:
         try:
             os.close(done_r)
@@ -649,39 +653,40 @@ def run_one(job: dict[str, Any], module: types.ModuleType | None, item: Any, rep
         report({"t": "start", "pid": pid})
     finished = _wait_done(pid, done_r, timeout)
     os.close(done_r)
+    raw = b""
     status = None
-    if finished == "timeout":
+    if finished == "done":
+        _EXITING.append(pid)  # reaped later, once the kernel has torn it down
+        raw = os.pread(fds["res"], 8 << 20, 0)
+    elif finished == "timeout":
         _dump_and_kill(pid, fds["tb"])
         status = os.waitpid(pid, 0)[1]
-    elif finished == "exit":
-        status = os.waitpid(pid, 0)[1]
     else:
-        _EXITING.append(pid)  # reaped later, once the kernel has torn it down
-    elapsed = time.perf_counter() - started
+        status = os.waitpid(pid, 0)[1]
     _kill_group(pid)  # stragglers in its process group (and the child itself, if still exiting)
-    raw, _ = _read_memfd(fds["res"], 8 << 20) if finished == "done" else (b"", 0)
-    result: dict[str, Any]
-    try:
-        result = json.loads(raw) if raw else {}
-        if not isinstance(result, dict):
-            result = {}
-    except ValueError:
-        result = {}
-    if not result:
-        dump = _text(fds["tb"], 8000)
-        if finished == "timeout" or (status is not None and os.WIFSIGNALED(status) and os.WTERMSIG(status) in (
-                signal.SIGXCPU, signal.SIGKILL) and elapsed >= timeout):
-            result = {"status": "timeout", "message": f"no result within {timeout:g} s", "seconds": elapsed,
-                      "location": _dump_location(dump), "traceback": _clip(dump.replace(Oracle.cwd + os.sep, ""), 4000)}
-        else:
-            why = _describe_status(status) if status is not None else "no result"
-            result = {"status": "crash", "seconds": elapsed,
-                      "message": f"the execution process died without a result ({why})"}
-    result["stdout"] = _text(fds["out"], limit)
-    result["stderr"] = _text(fds["err"], limit)
+    if not (raw.startswith(b"{") and raw.endswith(b"}")) or b"\n" in raw:  # one JSON object, one line
+        raw = json.dumps(_no_result(finished, status, time.perf_counter() - started, timeout, fds)).encode()
     for name, fd in fds.items():
         if name != "done":
             os.close(fd)
+    return raw
+
+
+def _no_result(finished: str, status: int | None, elapsed: float, timeout: float,
+               fds: dict[str, int]) -> dict[str, Any]:
+    """The result of an execution that died or hung before writing one."""
+    dump = _text(fds["tb"], 8000)
+    if finished == "timeout" or (status is not None and os.WIFSIGNALED(status) and os.WTERMSIG(status) in (
+            signal.SIGXCPU, signal.SIGKILL) and elapsed >= timeout):
+        result = {"status": "timeout", "message": f"no result within {timeout:g} s", "seconds": elapsed,
+                  "location": _dump_location(dump), "traceback": _clip(dump.replace(Oracle.cwd + os.sep, ""), 4000)}
+    else:
+        why = _describe_status(status) if status is not None else "no result"
+        result = {"status": "crash", "seconds": elapsed,
+                  "message": f"the execution process died without a result ({why})"}
+    limit = int(CONFIG["limits"]["output_bytes"])
+    result["stdout"] = _text(fds["out"], limit)
+    result["stderr"] = _text(fds["err"], limit)
     return result
 
 
@@ -768,11 +773,13 @@ def _kill_group(pgid: int) -> None:
 
 def module_process(job: dict[str, Any], items: list[Any], first: int, write_fd: int) -> None:
     """Import the target once (unless it is a script), then run every item in its own fork."""
-    def report(message: dict[str, Any]) -> None:
-        data = json.dumps(message, ensure_ascii=True, default=repr).encode() + b"\n"
+    def send_line(data: bytes) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(write_fd, view):]
+
+    def report(message: dict[str, Any]) -> None:
+        send_line(json.dumps(message, ensure_ascii=True, default=repr).encode() + b"\n")
 
     try:
         os.setpgid(0, 0)
@@ -833,8 +840,8 @@ def module_process(job: dict[str, Any], items: list[Any], first: int, write_fd: 
         if stop_at is not None and time.monotonic() > stop_at:
             report({"t": "stop", "i": index})
             break
-        result = run_one(job, module, items[index], report)
-        report({"t": "result", "i": index, "result": result})
+        raw = run_one(job, module, items[index], report)
+        send_line(b'{"t": "result", "i": %d, "result": %s}\n' % (index, raw))
         for name in set(os.listdir(jobdir)) - keep:
             path = os.path.join(jobdir, name)
             try:
