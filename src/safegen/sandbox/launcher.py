@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import itertools
 import json
 import os
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +61,16 @@ def find_bwrap() -> str:
                            hint="install the Debian/Ubuntu package `bubblewrap` (apt-get install bubblewrap), "
                                 "or pass --unsafe-no-sandbox inside a disposable container")
     return path
+
+
+@functools.lru_cache(maxsize=4)
+def bwrap_version(bwrap: str) -> tuple[int, ...]:
+    """bubblewrap's version, (0,) if it cannot be read."""
+    try:
+        out = subprocess.run([bwrap, "--version"], capture_output=True, text=True, timeout=10, check=False).stdout
+        return tuple(int(part) for part in out.split()[-1].split("."))
+    except (OSError, ValueError, IndexError, subprocess.TimeoutExpired):
+        return (0,)
 
 
 def interpreter() -> tuple[str, str]:
@@ -135,7 +147,9 @@ def sandbox_command(limits: Limits) -> WorkerCommand:
         "--die-with-parent", "--new-session", "--hostname", "sandbox",
         *mounts,
         "--proc", "/proc", "--dev", "/dev",
-        "--perms", "01777", "--size", str(limits.disk_bytes), "--tmpfs", SANDBOX_ROOT,
+        # --size needs bubblewrap 0.8; older ones still get RLIMIT_FSIZE per file, not a total.
+        "--perms", "01777", *(["--size", str(limits.disk_bytes)] if bwrap_version(bwrap) >= (0, 8) else []),
+        "--tmpfs", SANDBOX_ROOT,
         "--clearenv",
         "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8",
         "--setenv", "HOME", SANDBOX_ROOT, "--setenv", "TMPDIR", SANDBOX_ROOT, "--setenv", "MALLOC_ARENA_MAX", "2",
