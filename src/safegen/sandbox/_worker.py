@@ -798,10 +798,11 @@ def module_process(job: dict[str, Any], items: list[Any], first: int, write_fd: 
     os.dup2(out, 1)
     os.dup2(out, 2)
     timeout = float(job["timeout"])
+    # Harness modules load before the rlimits, once per job (not in the worker: forks would get heavier).
     if job["kind"] == "doctests":
-        import doctest
+        import doctest  # noqa: F401
     elif job["kind"] == "atheris":
-        import atheris
+        import atheris  # noqa: F401
     apply_module_limits(CONFIG["limits"], max(60, math.ceil(timeout + 1) * (len(items) + 2)))
     module: types.ModuleType | None = None
     Oracle.events = []
