@@ -11,12 +11,12 @@ PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null || PY=python3
 log() { echo "setup: $*" >&2; }
 
-# System packages: bubblewrap is the sandbox for generated code.
-if ! command -v bwrap >/dev/null; then
-  log "installing bubblewrap (apt)"
+# System packages: bubblewrap is the sandbox for generated code; setpriv (util-linux) drops to a non-root uid.
+if ! command -v bwrap >/dev/null || ! command -v setpriv >/dev/null; then
+  log "installing bubblewrap and util-linux (apt)"
   if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq bubblewrap >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq bubblewrap util-linux >/dev/null
 fi
 
 if [[ ! -x .venv/bin/python ]]; then
