@@ -71,11 +71,11 @@ def test_imported_modules_line_by_line() -> None:
 
 
 def test_fix_missing_imports() -> None:
-    code = ("import ast.literal_eval\nimport NamedTemporaryFile\nfrom nosuchmod import used_thing\n"
+    code = ("import ast.literal_eval\nimport json.nosuch\nimport NamedTemporaryFile\nfrom nosuchmod import used_thing\n"
             "from nosuchmod import unused\nimport os\n\n\ndef f(x):\n    return ast.literal_eval(x), used_thing, os\n")
     fixed, notes = codecheck.fix_missing_imports(code)
     assert fixed.splitlines()[:3] == ["import ast", "from nosuchmod import used_thing", "import os"]
-    assert notes == ["'import ast.literal_eval' -> 'import ast'", "removed 'import NamedTemporaryFile'",
-                     "removed 'from nosuchmod import unused'"]
+    assert notes == ["'import ast.literal_eval' -> 'import ast'", "removed 'import json.nosuch'",
+                     "removed 'import NamedTemporaryFile'", "removed 'from nosuchmod import unused'"]
     assert codecheck.fix_missing_imports(fixed.replace("from nosuchmod import used_thing\n", "")) == (
         fixed.replace("from nosuchmod import used_thing\n", ""), [])

@@ -28,6 +28,9 @@ TASK = Task(task_id="hash", requirement=(
 def session() -> Iterator[Session]:
     with Session(SETTINGS) as shared:
         yield shared
+    from safegen.backends.local import unload_all
+
+    unload_all()  # free the model before interpreter teardown, where llama.cpp's finalizer fails
 
 
 @pytest.mark.parametrize("name", STRATEGIES.names())

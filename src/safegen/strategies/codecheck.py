@@ -129,8 +129,8 @@ def has_logic(code: str) -> bool:
 def fix_missing_imports(code: str) -> tuple[str, list[str]]:
     """Repair top-level imports of modules that do not exist (looked up on disk, never imported).
 
-    ``import ast.literal_eval`` becomes ``import ast`` (its longest existing prefix); ``import X`` or
-    ``from X import y`` of a missing module is dropped when nothing in the code uses the names it binds.
+    ``import ast.literal_eval`` becomes ``import ast`` (its longest existing prefix) when the code uses
+    ``ast``; an import of a missing module is dropped when nothing in the code uses the names it binds.
     Returns the code and a note per change; anything else is left for the analyzers, tests and fuzzer.
     """
     tree = _parse(code)
@@ -175,7 +175,7 @@ def _fixed_import(node: ast.Import | ast.ImportFrom, used: set[str]) -> list[str
         parts = alias.name.split(".")
         prefix = next((".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)
                        if module_exists(".".join(parts[:i]))), None)
-        if prefix and alias.asname is None:
+        if prefix and alias.asname is None and parts[0] in used:
             kept.append(f"import {prefix}")
         elif (alias.asname or parts[0]) in used:
             kept.append(ast.unparse(ast.Import(names=[alias])))  # used but missing: leave the error visible
