@@ -145,16 +145,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=Path(__file__).parent / "results" / "llm_throughput.txt")
     args = parser.parse_args(argv)
 
-    import llama_cpp
-
     progress.set_quiet(True)
     threads = args.threads or available_threads()
     path = resolve_model(args.model)
     load_before = _load_average()
     backend = LocalBackend(path, n_ctx=args.ctx, threads=threads)
     t0 = time.perf_counter()
-    safegen_llm = backend.load()
+    safegen_llm = backend.load()  # imports llama_cpp the way safegen does (OpenMP wait policy included)
     load_safegen = time.perf_counter() - t0
+    import llama_cpp
     t0 = time.perf_counter()
     raw_llm = llama_cpp.Llama(model_path=str(path), n_ctx=args.ctx, n_threads=threads, n_threads_batch=threads,
                               verbose=False)
@@ -187,8 +186,9 @@ def main(argv: list[str] | None = None) -> int:
         f"# safegen LLM throughput — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
         (f"model: {path.name}; llama-cpp-python {llama_cpp.__version__}; threads {threads}; n_ctx {args.ctx}; "
         f"max_tokens {args.max_tokens}; greedy"),
-        f"cpu: {_cpu_model()}; load average before {load_before}, after {load_after}",
-        f"load time: safegen {load_safegen:.2f}s (includes nothing else), raw {load_raw:.2f}s",
+        (f"cpu: {_cpu_model()}; load average before {load_before}, after {load_after}; "
+        f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')} (one process: applies to both paths)"),
+        f"load time: safegen {load_safegen:.2f}s, raw {load_raw:.2f}s",
         f"{n_tasks} tasks; system prompt shared by the cold call and the following 'shared' call",
         "",
         (f"{'path':8s} {'call':7s} {'prompt tok':>10s} {'prompt tok/s':>12s} {'gen tok':>8s} {'gen tok/s':>9s} "
