@@ -38,6 +38,6 @@ def step(message: str) -> Iterator[None]:
 
 
 def bar(total: int | None, desc: str, unit: str = "it") -> tqdm:  # type: ignore[type-arg]
-    """A progress bar on stderr; disabled when quiet or when stderr is not a terminal and total is unknown."""
-    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=_quiet, leave=False,
-                dynamic_ncols=True)
+    """A progress bar on stderr; disabled when quiet or when stderr is not a terminal (logs stay clean)."""
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=_quiet or not sys.stderr.isatty(),
+                leave=False, dynamic_ncols=True)
