@@ -8,6 +8,7 @@ requirement, the sample being repaired) and only the new tokens are evaluated.
 
 from __future__ import annotations
 
+import atexit
 import os
 import random
 import threading
@@ -126,6 +127,10 @@ def unload_all() -> None:
                 if callable(closer):
                     closer()
         _instances.clear()
+
+
+# Free models before interpreter shutdown: llama-cpp-python's own __del__ fails once modules are torn down.
+atexit.register(unload_all)
 
 
 def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
