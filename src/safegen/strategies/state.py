@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from safegen import progress
 from safegen.backends.interface import (
     ChatMessage,
     Completion,
@@ -42,7 +43,8 @@ class RecordingBackend(LLMBackend):
         if self.max_tokens is not None and params.max_tokens > self.max_tokens:
             params = dataclasses.replace(params, max_tokens=self.max_tokens)
         start = time.perf_counter()
-        completions = self.inner.complete(messages, params)
+        with progress.step(f"LLM call: {self.purpose} ({params.n} sample{'s' if params.n > 1 else ''})"):
+            completions = self.inner.complete(messages, params)
         seconds = sum(c.seconds for c in completions) or (time.perf_counter() - start)
         self.calls.append(LLMCall(purpose=self.purpose, n=params.n,
                                   prompt_tokens=sum(c.prompt_tokens for c in completions),
