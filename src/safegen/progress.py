@@ -37,7 +37,7 @@ def step(message: str) -> Iterator[None]:
     note(f"{message} done in {time.perf_counter() - start:.1f}s")
 
 
-def bar(total: int | None, desc: str, unit: str = "it") -> tqdm:  # type: ignore[type-arg]
+def bar(total: int | None, desc: str, unit: str = "it") -> tqdm:
     """A progress bar on stderr; disabled when quiet or when stderr is not a terminal (logs stay clean)."""
     return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=_quiet or not sys.stderr.isatty(),
                 leave=False, dynamic_ncols=True)

@@ -67,7 +67,7 @@ def record_from_dict(cls: type[T], data: dict[str, Any]) -> T:
     """Build dataclass ``cls`` from a dict, ignoring unknown keys so old readers accept new records."""
     if not isinstance(data, dict):
         raise TypeError(f"{cls.__name__} expects an object, got {type(data).__name__}")
-    hints = _hints(cls)
+    hints = _hints(cls)  # type: ignore[arg-type]
     kwargs = {}
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         if f.name in data:
