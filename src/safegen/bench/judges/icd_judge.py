@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from safegen.bench.datasets.builtin import parse_cwe
 from safegen.bench.judges.batchfiles import batch_folder
@@ -24,7 +25,7 @@ from safegen.bench.judges.interface import (
     ERROR,
     SECURE,
     VULNERABLE,
-    Judge,
+    ExternalToolJudge,
     JudgeFinding,
     JudgeItem,
     JudgeVerdict,
@@ -32,7 +33,6 @@ from safegen.bench.judges.interface import (
     error_verdicts,
     no_code_verdicts,
 )
-from safegen.config import Settings
 
 PROTOCOL = "icd"
 WORKER = Path(__file__).with_name("icd_worker.py")
@@ -45,19 +45,11 @@ def _finding(issue: dict[str, Any]) -> JudgeFinding:
                         message=str(issue.get("description", "")), analyzer=str(issue.get("analyzer", "")))
 
 
-class ICDJudge(Judge):
+class ICDJudge(ExternalToolJudge):
     """CodeShield's Insecure Code Detector with CyberSecEval's rules; one semgrep run per batch."""
 
     name = "icd"
     independent = True
-
-    def __init__(self, cache_dir: str | Path | None = None, timeout: float = 300.0) -> None:
-        self.cache_dir = cache_dir
-        self.timeout = timeout
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "ICDJudge":
-        return cls(cache_dir=settings.cache_dir)
 
     def protocols(self) -> tuple[Protocol, ...]:
         return (Protocol(PROTOCOL, f"Insecure Code Detector (codeshield {CODESHIELD_VERSION}), any issue"),)

@@ -7,10 +7,13 @@ independent judges run pinned tools in their own environments; the in-loop judge
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
+from pathlib import Path
+from typing import Self
 
 from safegen.bench.datasets.interface import JudgeData
+from safegen.config import Settings
 from safegen.serde import Record
 
 # Outcomes of a security protocol, and of the functional one.
@@ -87,6 +90,18 @@ class Judge(ABC):
 
     def close(self) -> None:
         """Release what the judge holds (a sandbox, a worker). Safe to call twice."""
+
+
+class ExternalToolJudge(Judge):
+    """A judge that runs a pinned tool from its own environment in the user cache, with a batch timeout."""
+
+    def __init__(self, cache_dir: str | Path | None = None, timeout: float = 300.0) -> None:
+        self.cache_dir = cache_dir
+        self.timeout = timeout
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        return cls(cache_dir=settings.cache_dir)
 
 
 def no_code_verdicts(judge: Judge, seconds: float = 0.0) -> list[JudgeVerdict]:
