@@ -165,7 +165,9 @@ def test_minimize_shrinks_while_the_defect_reproduces() -> None:
     ('prefix [["a", 1], ["b"]] suffix', 2, [["a", 1]]),
     ("I cannot help with that.", 2, []),
     ('{"not": "a list"}', 1, []),
-    ("```json\n[[1, 2], [3, \n```", 2, []),
+    ("```json\n[[1, 2], [3, \n```", 2, [[1, 2]]),  # cut off: the completed lists are kept
+    ('[["a", 1], ["b", 2], ["c', 2, [["a", 1], ["b", 2]]),
+    ('[[[[', 2, []),
     ("", 1, []),
 ])
 def test_seed_parsing(reply: str, arity: int, expected: list[list[object]]) -> None:
@@ -181,6 +183,8 @@ def test_propose_seeds_asks_for_json_and_never_raises_on_garbage() -> None:
     assert "JSON" in backend.history[0].messages[0].content and "open_report(name)" in prompt
     assert propose_seeds(backend, "x", code, "open_report") == []
     assert propose_seeds(backend, "x", code, "open_report") == []
+    assert propose_seeds(backend, "x", "def ping():\n    return 1\n", "ping") == []
+    assert len(backend.history) == 3  # no parameters: the model is not asked
 
 
 def test_feedback_text() -> None:

@@ -106,6 +106,13 @@ def test_import_failure_is_reported_for_every_input(sandbox: Sandbox) -> None:
     assert missing.exception_type == "NameError" and "no function named 'f'" in missing.message
 
 
+def test_import_check_runs_no_function(sandbox: Sandbox) -> None:
+    assert sandbox.import_error("import json\ndef f(x):\n    raise SystemExit(3)\n", "f") is None
+    assert "ModuleNotFoundError" in (sandbox.import_error("import no_such_module_xyz\ndef f(): pass\n", "f") or "")
+    assert "no function named 'g'" in (sandbox.import_error("def f(): pass\n", "g") or "")
+    assert "ZeroDivisionError" in (sandbox.import_error("1 / 0\ndef f(): pass\n", "f") or "")
+
+
 def test_module_level_oracle_marks_every_result(sandbox: Sandbox) -> None:
     code = "import os\ntry:\n    os.system('id')\nexcept OSError:\n    pass\ndef f(x):\n    return x\n"
     result = sandbox.call(code, "f", [((1,), {})])[0]
@@ -151,3 +158,21 @@ def test_code_that_hangs_while_importing_times_out(sandbox: Sandbox) -> None:
     assert [r.status for r in results] == ["timeout", "timeout"]
     assert "importing the code took longer" in results[0].message
     assert sandbox.call(CODE, "add", [((1,), {})])[0].return_repr == "2"
+
+
+def test_installed_packages_import_read_only(sandbox: Sandbox) -> None:
+    code = '''
+import os
+import yaml
+
+def load(text):
+    return yaml.safe_load(text)
+
+def tamper():
+    target = os.path.join(os.path.dirname(yaml.__file__), "planted.py")
+    with open(target, "w") as handle:
+        handle.write("x = 1")
+'''
+    assert sandbox.call(code, "load", [(("a: 1",), {})])[0].return_repr == "{'a': 1}"
+    tampered = sandbox.call(code, "tamper", [((), {})])[0]
+    assert tampered.status in ("exception", "oracle") and tampered.exception_type in ("OSError", "PermissionError")

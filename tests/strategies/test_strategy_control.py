@@ -169,3 +169,14 @@ def test_safegen_repairs_imports_of_missing_modules(make_ctx) -> None:  # type: 
                                                         SETTINGS.replace(max_rounds=0)))
     assert record.final is not None and "import ast.literal_eval" in record.final.code
     assert record.final.tests is not None and not record.final.tests.passed
+
+
+def test_no_seed_request_for_code_that_cannot_import_in_the_sandbox(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    unimportable = FIXED + "\n\nimport no_such_module_xyz\n\nLIMIT = no_such_module_xyz.LIMIT\n"
+    script = Script(code=[fenced(unimportable)], fuzz=[fenced(unimportable)])
+    record = SafegenStrategy(imports_step=False).run(TASK, make_ctx(script))
+
+    assert "fuzz-seeds" not in {c.purpose for c in record.llm_calls}
+    assert script.count("other") == 0
+    assert record.final is not None and record.final.fuzz is not None
+    assert any("cannot be imported" in e for e in record.final.fuzz.errors)

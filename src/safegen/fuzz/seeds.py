@@ -21,9 +21,11 @@ Code:
 ```
 
 Propose {n} different inputs for `{entry_point}({params})`: typical valid ones, edge cases (empty, zero,
-negative, very long, unicode) and hostile ones (path traversal, shell metacharacters, quotes, format
-strings, NUL bytes). Each input is a JSON list with exactly {arity} argument(s), for example
-{example}. Answer with one JSON list of {n} such lists."""
+negative, unicode) and hostile ones (path traversal, shell metacharacters, quotes, format strings, NUL
+bytes). Keep every value short (under 60 characters): the fuzzer makes long values itself. Each input
+is a JSON list with exactly {arity} argument(s), for example {example}. Answer with one JSON list of
+{n} such lists."""
+MAX_TOKENS = 384  # eight short argument lists fit; a model that rambles is cut off and its complete lists kept
 
 _FENCE = re.compile(r"```(?:json|python|py)?\s*\n?(.*?)```", re.DOTALL | re.IGNORECASE)
 
@@ -73,6 +75,15 @@ def _load(text: str) -> Any:
     return None
 
 
+def _completed_items(text: str) -> list[Any]:
+    """The complete inner lists of an outer list that never closed (a reply cut off by the token limit)."""
+    opening = text.find("[")
+    if opening < 0 or _outer_lists(text[opening:]):
+        return []
+    items = [_load(span) for span in _outer_lists(text[opening + 1:])]
+    return [item for item in items if isinstance(item, list)]
+
+
 def parse_seeds(text: str, arity: int | None, n: int) -> list[list[Any]]:
     """Argument lists from model output: JSON (or a Python literal) in a fence or anywhere in the text."""
     candidates = [m.group(1) for m in _FENCE.finditer(text)] + [text]
@@ -89,6 +100,8 @@ def parse_seeds(text: str, arity: int | None, n: int) -> list[list[Any]]:
                 break
         if found:
             break
+    if not found:  # cut off mid-answer: keep the argument lists that were completed
+        found = _completed_items(text)
     if isinstance(found, list):
         found = [list(item) if isinstance(item, tuple) else item for item in found]
     if isinstance(found, list) and arity and arity > 1 and len(found) == arity and not any(
@@ -113,13 +126,15 @@ def propose_seeds(backend: LLMBackend, requirement: str, code: str, entry_point:
     """Ask the model for ``n`` argument lists; returns [] when its answer holds none (backend errors propagate)."""
     params = _params(code, entry_point)
     arity = len(params) if params is not None else None
+    if arity == 0:  # nothing to propose for a function without parameters
+        return []
     shown = ", ".join(params or ["..."])
     example = json.dumps([["example"] * arity] if arity else [["arg1", 2]])
     prompt = PROMPT.format(requirement=requirement.strip() or "(none given)", code=code.strip(),
                            entry_point=entry_point, params=shown, n=n, arity=arity if arity is not None else "the",
                            example=example)
     messages = [ChatMessage("system", SYSTEM), ChatMessage("user", prompt)]
-    completions = backend.complete(messages, GenerationParams(n=1, temperature=0.0, max_tokens=768))
+    completions = backend.complete(messages, GenerationParams(n=1, temperature=0.0, max_tokens=MAX_TOKENS))
     if not completions:
         return []
     try:

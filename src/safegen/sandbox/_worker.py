@@ -522,6 +522,7 @@ def _run_atheris(module: types.ModuleType, item: dict[str, Any]) -> dict[str, An
 
 HARNESSES: dict[str, Callable[[types.ModuleType, Any], Any]] = {
     "call": lambda module, item: _call_entry(module, CONFIG["entry"], item),
+    "import": lambda module, item: None,  # the import itself is the job
     "tests": _run_tests,
     "doctests": _run_doctests,
     "atheris": _run_atheris,
@@ -816,7 +817,7 @@ def module_process(job: dict[str, Any], items: list[Any], first: int, write_fd: 
         try:
             code = compile(source, Oracle.target, "exec")
             exec(code, module.__dict__)
-            if job["kind"] == "call" and not callable(getattr(module, job["entry"], None)):
+            if job["kind"] in ("call", "import") and not callable(getattr(module, job["entry"], None)):
                 raise NameError(f"the code defines no function named {job['entry']!r}")
         except BaseException as exc:
             Oracle.active = False

@@ -299,6 +299,11 @@ class Sandbox:
         raw = self.run_job("call", code, items, timeout=timeout, entry=entry_point)
         return [ExecResult.from_worker(r) for r in raw]
 
+    def import_error(self, code: str, entry_point: str, *, timeout: float = 10.0) -> str | None:
+        """Why ``code`` cannot be imported with a callable ``entry_point`` in the sandbox, or None if it can."""
+        result = ExecResult.from_worker(self.run_job("import", code, [None], timeout=timeout, entry=entry_point)[0])
+        return None if result.status == "ok" else (result.message or result.status)
+
     def run_script(self, code: str, *, timeout: float = 10.0) -> ExecResult:
         """Run ``code`` as ``__main__`` in a fresh fork; SystemExit(0) counts as success."""
         return ExecResult.from_worker(self.run_job("script", code, [code], timeout=timeout)[0])

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from safegen.sandbox.limits import Limits
 
 SANDBOX_ROOT = "/work"  # the private tmpfs inside the sandbox
 EXTRA_SITE = "/opt/safegen/site"  # where optional fuzzing packages (atheris) are mounted read-only
+ENV_SITE = "/opt/safegen/env"  # where the environment's site-packages are mounted read-only (0, 1, ...)
 SETPRIV = "/usr/bin/setpriv"
 _UID_BASE = 1_500_000_000
 _counter = itertools.count()
@@ -94,14 +96,29 @@ def atheris_dir() -> str | None:
     return os.path.realpath(list(spec.submodule_search_locations)[0])
 
 
+def site_dirs() -> list[str]:
+    """The running environment's package folders outside the interpreter's prefix (a venv's site-packages).
+
+    They are mounted read-only so generated code can import what is installed next to safegen
+    (PyYAML, requests, ...); with ``-S`` the worker would not find them otherwise.
+    """
+    prefix = os.path.realpath(sys.base_prefix)
+    found: list[str] = []
+    for key in ("purelib", "platlib"):
+        path = os.path.realpath(sysconfig.get_paths()[key])
+        if os.path.isdir(path) and not path.startswith(prefix + os.sep) and path not in found:
+            found.append(path)
+    return found
+
+
 def next_uid() -> int:
     """A uid used only by this sandbox: RLIMIT_NPROC counts per uid, so sandboxes must not share one."""
     return _UID_BASE + (os.getpid() * 64 + next(_counter)) % 500_000_000
 
 
-def _config(limits: Limits, sandboxed: bool, root: str, extra_paths: list[str]) -> str:
+def _config(limits: Limits, sandboxed: bool, root: str, extra_paths: list[str], want_atheris: bool) -> str:
     return json.dumps({"limits": limits.as_dict(), "sandboxed": sandboxed, "root": root,
-                       "extra_paths": extra_paths, "want_atheris": bool(extra_paths)})
+                       "extra_paths": extra_paths, "want_atheris": want_atheris})
 
 
 def _system_mounts() -> list[str]:
@@ -135,12 +152,15 @@ def sandbox_command(limits: Limits) -> WorkerCommand:
     uid = next_uid()
     extra: list[str] = []
     mounts = _system_mounts() + _prefix_mounts(prefix)
+    for folder in ("/opt", "/opt/safegen", EXTRA_SITE, ENV_SITE):  # bwrap would make them 0700 under umask 077
+        mounts += ["--perms", "0755", "--dir", folder]
     found = atheris_dir()
     if found:
-        for folder in ("/opt", "/opt/safegen", EXTRA_SITE):  # bwrap would create them 0700 under umask 077
-            mounts += ["--perms", "0755", "--dir", folder]
         mounts += ["--ro-bind", found, f"{EXTRA_SITE}/atheris"]
         extra.append(EXTRA_SITE)
+    for number, site in enumerate(site_dirs()):  # at fixed paths: the project around a venv stays unseen
+        mounts += ["--ro-bind", site, f"{ENV_SITE}/{number}"]
+        extra.append(f"{ENV_SITE}/{number}")
     argv = [
         bwrap,
         "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
@@ -157,7 +177,7 @@ def sandbox_command(limits: Limits) -> WorkerCommand:
         "--",
         SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
         "--no-new-privs",
-        python, "-I", "-S", "-B", "-c", BOOTSTRAP, _config(limits, True, SANDBOX_ROOT, extra),
+        python, "-I", "-S", "-B", "-c", BOOTSTRAP, _config(limits, True, SANDBOX_ROOT, extra, bool(found)),
     ]
     return WorkerCommand(argv=tuple(argv), env={}, cwd="/", sandboxed=True, uid=uid)
 
@@ -165,7 +185,7 @@ def sandbox_command(limits: Limits) -> WorkerCommand:
 def unsafe_command(limits: Limits, workdir: str) -> WorkerCommand:
     """The same worker without isolation (rlimits only), for users already inside a disposable container."""
     python, _ = interpreter()
-    extra: list[str] = []
+    extra: list[str] = site_dirs()
     found = atheris_dir()
     if found:
         site = os.path.join(workdir, "site")
@@ -175,5 +195,5 @@ def unsafe_command(limits: Limits, workdir: str) -> WorkerCommand:
     root = os.path.join(workdir, "work")
     os.makedirs(root, exist_ok=True)
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": root, "TMPDIR": root, "MALLOC_ARENA_MAX": "2"}
-    argv = [python, "-I", "-S", "-B", "-c", BOOTSTRAP, _config(limits, False, root, extra)]
+    argv = [python, "-I", "-S", "-B", "-c", BOOTSTRAP, _config(limits, False, root, extra, bool(found))]
     return WorkerCommand(argv=tuple(argv), env=env, cwd=root, sandboxed=False, uid=None)

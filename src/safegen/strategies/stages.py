@@ -201,7 +201,7 @@ def fuzz(state: RunState, candidate: Candidate) -> Candidate:
         return candidate
     from safegen.fuzz import fuzz_function
 
-    if state.seeds is None:
+    if state.seeds is None and _importable(state, candidate.code, entry):  # else a later version may be
         from safegen.fuzz.seeds import propose_seeds
 
         try:
@@ -212,13 +212,21 @@ def fuzz(state: RunState, candidate: Candidate) -> Candidate:
             state.seeds = []
     s = state.settings
     try:
-        report = fuzz_function(sandbox, candidate.code, entry, seeds=tuple(state.seeds),
+        report = fuzz_function(sandbox, candidate.code, entry, seeds=tuple(state.seeds or ()),
                                iterations=s.fuzz_iterations, seconds=s.fuzz_seconds,
                                requirement=state.task.requirement, rng_seed=s.seed)
     except SafegenError as exc:
         state.note_error(f"fuzzing {candidate.candidate_id} failed: {exc}")
         return candidate
     return state.update(candidate, fuzz=report)
+
+
+def _importable(state: RunState, code: str, entry: str) -> bool:
+    """Whether the code imports in the sandbox: seeds are not worth an LLM call for code that cannot run."""
+    try:
+        return state.ctx.sandbox is not None and state.ctx.sandbox.import_error(code, entry) is None
+    except SafegenError:
+        return False
 
 
 def defect_count(candidate: Candidate) -> int:
