@@ -41,3 +41,11 @@ class FakeGenerator:
 
     def close(self) -> None:
         self.closed = True
+
+
+def slow_judging(batch: list[dict], names: object, settings: object) -> list[dict]:  # type: ignore[type-arg]
+    """A judging job that outlasts any test: the pool must be stopped, not waited for."""
+    import time
+
+    time.sleep(120)
+    return []

@@ -224,3 +224,24 @@ def test_session_generator_runs_a_real_strategy_with_the_seed(tmp_path: Path, se
     assert all(r["record"]["strategy"] == "baseline" and "pickle.loads" in r["record"]["final"]["code"]
                for r in results)
     assert {v["outcome"] for r in results for v in r["verdicts"]} == {"vulnerable"}
+
+
+def test_cancelling_the_pool_stops_a_batch_being_judged() -> None:
+    import time
+
+    from safegen.bench.executors import ProcessExecutor
+    from tests.bench.fakes import slow_judging
+
+    executor = ProcessExecutor(["bandit"], {}, workers=1, job=slow_judging)
+    executor.submit([{"key": "k"}])
+    deadline = time.monotonic() + 60
+    processes = []
+    while time.monotonic() < deadline and not processes:  # wait until the worker has started
+        processes = list(getattr(executor._pool, "_processes", {}).values())
+        time.sleep(0.1)
+    assert processes
+    time.sleep(1.0)
+    executor.close(cancel=True)
+    for process in processes:
+        process.join(timeout=15)
+    assert not any(p.is_alive() for p in processes)  # the 120 s job did not hold the exit

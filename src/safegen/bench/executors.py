@@ -5,7 +5,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 from abc import ABC, abstractmethod
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from safegen.bench.judging import close_judges, judge_batch
 from safegen.errors import InputError
@@ -58,13 +58,15 @@ class InlineExecutor(JudgeExecutor):
 class ProcessExecutor(JudgeExecutor):
     """A pool of spawned worker processes (spawn: the parent may hold llama.cpp threads)."""
 
-    def __init__(self, judges: Sequence[str], settings: dict[str, Any], workers: int) -> None:
+    def __init__(self, judges: Sequence[str], settings: dict[str, Any], workers: int,
+                 job: Callable[[Batch, Sequence[str], dict[str, Any]], Results] = judge_batch) -> None:
         super().__init__(judges, settings)
         self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
         self._futures: set[cf.Future[Results]] = set()
+        self._job = job
 
     def submit(self, batch: Batch) -> None:
-        self._futures.add(self._pool.submit(judge_batch, batch, self.judges, self.settings))
+        self._futures.add(self._pool.submit(self._job, batch, self.judges, self.settings))
 
     def in_flight(self) -> int:
         return sum(1 for f in self._futures if not f.done())
@@ -79,6 +81,9 @@ class ProcessExecutor(JudgeExecutor):
             yield future.result()
 
     def close(self, cancel: bool = False) -> None:
+        if cancel:  # a batch being judged would otherwise hold the exit for up to a minute
+            for process in list(getattr(self._pool, "_processes", {}).values()):
+                process.terminate()
         self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
 
 
