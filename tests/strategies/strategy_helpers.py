@@ -18,15 +18,15 @@ def fenced(code: str) -> str:
 
 
 class Script:
-    """A scripted model: one reply queue per request kind (code, static, fuzz, imports, other).
+    """A scripted model: one reply queue per request kind (code, static, fuzz, tests, imports, other).
 
     Each queue's last reply repeats once the others are used up.
     """
 
     def __init__(self, code: Sequence[str] = (), static: Sequence[str] = (), fuzz: Sequence[str] = (),
-                 imports: Sequence[str] = (), other: Sequence[str] = ("[]",)) -> None:
+                 imports: Sequence[str] = (), other: Sequence[str] = ("[]",), tests: Sequence[str] = ()) -> None:
         self.queues = {"code": deque(code), "static": deque(static), "fuzz": deque(fuzz),
-                       "imports": deque(imports), "other": deque(other)}
+                       "imports": deque(imports), "other": deque(other), "tests": deque(tests)}
         self.log: list[str] = []
 
     @staticmethod
@@ -36,6 +36,8 @@ class Script:
             return "static"
         if last.startswith("Fuzzing your code"):
             return "fuzz"
+        if last.startswith("Running the examples"):
+            return "tests"
         if messages[0].content == templates.IMPORTS_SYSTEM:
             return "imports"
         if messages[0].content.startswith(templates.SYSTEM_PLAIN):

@@ -173,10 +173,35 @@ def test_safegen_repairs_imports_of_missing_modules(make_ctx) -> None:  # type: 
 
 def test_no_seed_request_for_code_that_cannot_import_in_the_sandbox(make_ctx) -> None:  # type: ignore[no-untyped-def]
     unimportable = FIXED + "\n\nimport no_such_module_xyz\n\nLIMIT = no_such_module_xyz.LIMIT\n"
-    script = Script(code=[fenced(unimportable)], fuzz=[fenced(unimportable)])
+    script = Script(code=[fenced(unimportable)], fuzz=[fenced(unimportable)], tests=[fenced(unimportable)])
     record = SafegenStrategy(imports_step=False).run(TASK, make_ctx(script))
 
     assert "fuzz-seeds" not in {c.purpose for c in record.llm_calls}
     assert script.count("other") == 0
     assert record.final is not None and record.final.fuzz is not None
     assert any("cannot be imported" in e for e in record.final.fuzz.errors)
+
+
+def test_failing_examples_are_fed_back_with_the_actual_values(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    script = Script(code=[fenced(BROKEN)], tests=[fenced(FIXED)])
+    record = SafegenStrategy(imports_step=False, fuzz_rounds=0).run(TASK, make_ctx(script))
+
+    rounds = [r for r in record.rounds if r.kind == "tests"]
+    assert len(rounds) == 1 and rounds[0].accepted and script.count("tests") == 1
+    # the prompt shows each failing example with what was expected and what the code returned
+    assert 'parse_value("[1, 2]")' in rounds[0].prompt or "parse_value('[1, 2]')" in rounds[0].prompt
+    assert "expected: [1, 2]" in rounds[0].prompt and "got: '[1, 2]'" in rounds[0].prompt
+    assert record.final is not None and record.final.tests is not None and record.final.tests.passed
+    assert "ast.literal_eval" in record.final.code
+
+
+def test_a_tests_repair_that_adds_a_weakness_is_rejected(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    # VULNERABLE passes the examples with eval(): fixing behaviour must not cost security
+    script = Script(code=[fenced(BROKEN)], tests=[fenced(VULNERABLE), fenced(BROKEN)])
+    record = SafegenStrategy(imports_step=False, fuzz_rounds=0).run(TASK, make_ctx(script))
+
+    rounds = [r for r in record.rounds if r.kind == "tests"]
+    assert rounds and not rounds[0].accepted and "worse findings" in rounds[0].reason
+    assert record.final is not None and "eval(" not in record.final.code
+    assert SafegenStrategy(imports_step=False, fuzz_rounds=0, tests_rounds=0).run(
+        TASK, make_ctx(Script(code=[fenced(BROKEN)]))).rounds == ()

@@ -122,7 +122,10 @@ def fuzz_feedback(defects_text: str, entry_point: str | None) -> str:
             "for valid inputs." + keep + " Answer with the complete corrected code in one ```python block.")
 
 
-def tests_feedback(failure_text: str, entry_point: str | None) -> str:
-    """Appended when a previous repair broke the visible tests."""
-    keep = f" Keep the function `{entry_point}` unchanged in name and parameters." if entry_point else ""
-    return f"Your previous fix broke the expected behaviour: {failure_text}.{keep}"
+def tests_feedback(failures_text: str, entry_point: str | None) -> str:
+    """The user turn for a repair round after the task's own examples failed."""
+    keep = f" Keep the function `{entry_point}` with exactly the same name and parameters." if entry_point else ""
+    return ("Running the examples and tests given with the task against your code gave wrong results:\n\n"
+            f"{failures_text}\n\n"
+            "Fix the code so that it does what the task asks and these give the expected results, "
+            "keeping it secure." + keep + " Answer with the complete corrected code in one ```python block.")

@@ -406,15 +406,48 @@ def _run_tests(module: types.ModuleType, item: dict[str, Any]) -> dict[str, Any]
     return {"total": total, "failed": failed, "message": "; ".join(messages)}
 
 
+def _comparison(source: str) -> tuple[str, str] | None:
+    """``(call) == (expected)`` split into its two sides, None for any other example."""
+    import ast
+
+    try:
+        node = ast.parse(source.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq):
+        return ast.unparse(node.left), ast.unparse(node.comparators[0])
+    return None
+
+
 def _run_doctests(module: types.ModuleType, item: dict[str, Any]) -> dict[str, Any]:
+    """The prompt's examples; each failure reads "call / expected / got" (the actual value, not True/False)."""
     import doctest
 
     examples = [doctest.Example(src, want, lineno=line) for src, want, line in item["examples"]]
     test = doctest.DocTest(examples, dict(module.__dict__), item.get("name", "prompt"), "prompt", 0, None)
-    out: list[str] = []
-    runner = doctest.DocTestRunner(verbose=False, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    counts = runner.run(test, out=out.append, clear_globs=False)
-    return {"total": counts.attempted, "failed": counts.failed, "message": _clip("".join(out), 2000)}
+    failures: list[str] = []
+
+    class Runner(doctest.DocTestRunner):
+        def report_failure(self, out: Any, test: Any, example: Any, got: str) -> None:
+            sides = _comparison(example.source) if example.want.strip() == "True" else None
+            if sides is None:
+                failures.append(f"{example.source.strip()}\n    expected: {example.want.strip()}\n"
+                                f"    got: {got.strip()}")
+                return
+            try:
+                actual = _clip(repr(eval(sides[0], test.globs)), 300)
+            except BaseException as exc:
+                actual = f"raises {_exc_name(exc)}: {_clip(_safe_str(exc), 200)}"
+            failures.append(f"{sides[0]}\n    expected: {sides[1]}\n    got: {actual}")
+
+        def report_unexpected_exception(self, out: Any, test: Any, example: Any, exc_info: Any) -> None:
+            sides = _comparison(example.source)
+            shown = sides[0] if sides else example.source.strip()
+            failures.append(f"{shown}\n    raises {_exc_name(exc_info[1])}: {_clip(_safe_str(exc_info[1]), 300)}")
+
+    runner = Runner(verbose=False, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    counts = runner.run(test, out=lambda text: None, clear_globs=False)
+    return {"total": counts.attempted, "failed": counts.failed, "message": _clip("\n".join(failures), 2000)}
 
 
 def _run_atheris(module: types.ModuleType, item: dict[str, Any]) -> dict[str, Any]:

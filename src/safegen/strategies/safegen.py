@@ -13,17 +13,20 @@ from safegen.types import Candidate
 
 
 class SafegenStrategy(StagedStrategy):
-    """Security prompt + two-step imports + N samples ranked + static repair loop + fuzz repair, never worse."""
+    """Security prompt + two-step imports + N samples ranked + static repair loop + repair of the task's failing
+    examples + fuzz repair, never worse."""
 
     name = "safegen"
-    summary = ("security prompt with two-step imports, static repair loop with CWE feedback, sandboxed fuzz "
-               "repair; returns the best version seen")
+    summary = ("security prompt with two-step imports, static repair loop with CWE feedback, repair of the "
+               "task's failing examples, sandboxed fuzz repair; returns the best version seen")
     needs_sandbox = True
     uses_scorer = True
 
     def __init__(self, *, imports_step: bool = True, secure_prompt: bool = True, samples: int | None = 1,
-                 static_rounds: int | None = None, fuzz_rounds: int | None = 2, fix_imports: bool = True) -> None:
+                 static_rounds: int | None = None, tests_rounds: int | None = 2, fuzz_rounds: int | None = 2,
+                 fix_imports: bool = True) -> None:
         self.imports_step = imports_step
+        self.tests_rounds = tests_rounds
         self.fix_imports = fix_imports
         self.secure_prompt = secure_prompt
         self.samples = samples
@@ -35,6 +38,7 @@ class SafegenStrategy(StagedStrategy):
         return {"imports_step": self.imports_step, "secure_prompt": self.secure_prompt,
                 "samples": self.samples or settings.samples, "temperature": sampling_temperature(settings),
                 "static_rounds": rounds if self.static_rounds is None else min(self.static_rounds, rounds),
+                "tests_rounds": rounds if self.tests_rounds is None else min(self.tests_rounds, rounds),
                 "fuzz_rounds": rounds if self.fuzz_rounds is None else min(self.fuzz_rounds, rounds),
                 "fix_imports": self.fix_imports}
 
@@ -56,6 +60,9 @@ class SafegenStrategy(StagedStrategy):
             return None
         current = stages.static_repair_loop(state, start, base, max_rounds=opts["static_rounds"],
                                             scored=True, use_score=True)
+        if opts["tests_rounds"] > 0:
+            current = stages.tests_repair_loop(state, current, base, max_rounds=opts["tests_rounds"],
+                                               first_round=len(state.rounds) + 1, scored=True)
         if opts["fuzz_rounds"] > 0:
             stages.fuzz_repair_loop(state, current, base, max_rounds=opts["fuzz_rounds"],
                                     first_round=len(state.rounds) + 1)

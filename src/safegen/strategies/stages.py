@@ -318,6 +318,18 @@ def judge_fuzz(state: RunState, parent: Candidate, child: Candidate) -> str | No
     return None
 
 
+def judge_tests(state: RunState, parent: Candidate, child: Candidate) -> str | None:
+    """A tests repair must keep everything (verdict not worse) and fail fewer of the task's examples."""
+    reason = judge_kept(state, parent, child)
+    if reason:
+        return reason
+    if child.tests is None or parent.tests is None:
+        return "the examples could not be run"
+    if not child.tests.passed and child.tests.failed >= parent.tests.failed:
+        return f"failing examples not reduced ({child.tests.failed} >= {parent.tests.failed})"
+    return None
+
+
 def _verdict_brief(candidate: Candidate) -> str:
     verdict = candidate.verdict
     if verdict is None:
@@ -390,6 +402,24 @@ def static_repair_loop(state: RunState, start: Candidate, base: Sequence[ChatMes
                              scored=scored, retry=retry)
         retry = not accepted
         current = best_of_lineage(state, start, use_score=use_score)
+    return current
+
+
+def tests_repair_loop(state: RunState, start: Candidate, base: Sequence[ChatMessage], *,
+                      max_rounds: int, first_round: int = 1, scored: bool = False) -> Candidate:
+    """Feed the task's failing examples (call, expected, actual) back up to ``max_rounds`` times."""
+    current = start
+    retry = False
+    for number in range(first_round, first_round + max_rounds):
+        outcome = current.tests
+        if outcome is None or outcome.passed or outcome.total == 0 or not outcome.message:
+            break
+        prompt = templates.tests_feedback(outcome.message, state.entry_point)
+        child, accepted = repair(state, current, base, prompt, kind="tests", round=number, judge=judge_tests,
+                                 scored=scored, retry=retry)
+        retry = not accepted
+        if accepted and child is not None:
+            current = state.get(child.candidate_id)
     return current
 
 
