@@ -171,3 +171,24 @@ def test_broken_dataset_rows_are_counted_in_the_run_and_report(tmp_path: Path, d
                              Settings(data_dir=str(tmp_path / "data")), generator=FakeGenerator())
     assert manifest["judged"] == 3 and [s["row"] for s in manifest["skipped_rows"]] == [2, 4]
     assert "2 broken dataset rows skipped" in render(build_report([out]), "markdown")
+
+
+def test_partial_runs_are_compared_on_the_outputs_both_judged(tmp_path: Path, data_dir: Path) -> None:
+    settings = Settings(data_dir=str(data_dir))
+    base, safe = tmp_path / "baseline", tmp_path / "safegen"
+    run_benchmark(RunSpec("securityeval", "baseline", base, limit=4, judges=("bandit",), workers=0), settings,
+                  generator=_fixed(VULNERABLE_CODE))
+    with pytest.raises(KeyboardInterrupt):  # safegen stops after 2 of the 4 tasks
+        run_benchmark(RunSpec("securityeval", "safegen", safe, limit=4, judges=("bandit",), workers=0), settings,
+                      generator=FakeGenerator(stop_after=2, reply=lambda messages, params: SAFE_CODE))
+    report = build_report([base, safe])
+    markdown = render(report, "markdown")
+    assert "The 2 outputs judged by every run above" in markdown
+    assert re.search(r"\| baseline \| 2/2 \| 2/2 \| 0 \|", markdown)
+    assert re.search(r"\| safegen \| 0/2 \(-100%\) \| 0/2 \(-100%\) \| 0 \|", markdown)
+    assert "passed (hidden tests)" not in markdown  # no functional judge ran
+    data = json.loads(render(report, "json"))
+    (table,) = data["paired"].values()
+    assert table["outputs"] == 2 and table["reference"] == "baseline"
+    assert table["rows"][1]["change"]["bandit-any"] == -1.0
+    assert "The 2 outputs judged by every run above" in render(report, "html")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from safegen.bench.report.markdown import _datasets, pct, tasks_cell
+from safegen.bench.report.markdown import _datasets, paired_caption, paired_cells, pct, tasks_cell
+from safegen.bench.report.paired import paired
 from safegen.bench.report.summary import ProtocolInfo, Report, RunSummary
 
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f")
@@ -105,6 +106,13 @@ def render_html(report: Report) -> str:
             if run.partial:
                 body.append(f'<p class="note">{escape(run.label)}: partial run, {run.judged} of '
                             f"{run.expected} outputs judged.</p>")
+        table = paired(runs, list(report.protocols))
+        if table is not None:
+            header, rows = paired_cells(table, security)
+            body.append(f'<h3>Same outputs</h3><p class="note">{escape(paired_caption(table))}</p><table>'
+                        + "<tr>" + "".join(f"<th>{escape(h)}</th>" for h in header) + "</tr>"
+                        + "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>" for r in rows)
+                        + "</table>")
         for protocol in security:
             if any(protocol.id in r.security for r in runs):
                 body.append(_security_figure(runs, protocol))

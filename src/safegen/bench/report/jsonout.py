@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from safegen.bench.report.markdown import _datasets
+from safegen.bench.report.paired import paired
 from safegen.bench.report.summary import Report
 
 
@@ -19,6 +21,11 @@ def report_dict(report: Report) -> dict[str, Any]:
                 run["per_cwe"][pid][cwe]["vulnerable_rate"] = tally.vulnerable_rate
     for protocol, info in zip(data["protocols"], report.protocols):
         protocol["label"] = info.label
+    data["paired"] = {}
+    for name, runs in _datasets(report).items():
+        table = paired(runs, list(report.protocols))
+        if table is not None:
+            data["paired"][name] = table.to_dict()
     return data
 
 

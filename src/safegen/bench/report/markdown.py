@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from safegen.bench.report.paired import Paired, paired, vulnerable_count
 from safegen.bench.report.summary import ProtocolInfo, Report, RunSummary
 
 
@@ -68,6 +69,7 @@ def render_markdown(report: Report) -> str:
                 out.append(f"- {run.label}: {run.run_errors} runs ended with an error and no code.")
         if partial or any(r.skipped_rows or r.run_errors for r in runs):
             out.append("")
+        out += _paired(paired(runs, list(report.protocols)), security)
         out += _per_cwe(runs, [p for p in security if p.independent])
     out += ["## Judges", ""]
     for p in report.protocols:
@@ -75,6 +77,45 @@ def render_markdown(report: Report) -> str:
         out.append(f"- `{p.id}`: {p.judge}, {p.tool_version}; {independence}")
     out.append("")
     return "\n".join(out)
+
+
+def paired_cells(table: Paired, protocols: list[ProtocolInfo]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the same-outputs table (shared by the Markdown and HTML reports)."""
+    shown = [p for p in protocols if any(p.id in row.security for row in table.rows)]
+    functional = any(row.passed is not None for row in table.rows)
+    header = ["strategy"] + [f"vulnerable: {p.id}" for p in shown]
+    header += ["passed (hidden tests)"] if functional else []
+    header += ["no code"]
+    rows = []
+    for row in table.rows:
+        cells = [row.label]
+        for p in shown:
+            tally = row.security.get(p.id)
+            change = row.change.get(p.id)
+            cell = "–" if tally is None else f"{vulnerable_count(tally)}/{tally.judged}"
+            cells.append(cell + (f" ({100 * change:+.0f}%)" if change is not None else ""))
+        if functional:
+            cells.append("–" if row.passed is None else f"{row.passed}/{table.outputs}")
+        cells.append(str(row.no_code))
+        rows.append(cells)
+    return header, rows
+
+
+def paired_caption(table: Paired) -> str:
+    against = f"; in brackets the change in vulnerable outputs against {table.reference}" if table.reference else ""
+    return (f"The {table.outputs} outputs judged by every run above: vulnerable outputs (fail closed) "
+            f"among those with code{against}.")
+
+
+def _paired(table: Paired | None, protocols: list[ProtocolInfo]) -> list[str]:
+    if table is None:
+        return []
+    header, rows = paired_cells(table, protocols)
+    out = ["### Same outputs", "", paired_caption(table), ""]
+    out.append("| " + " | ".join(header) + " |")
+    out.append("|" + "---|" * len(header))
+    out += ["| " + " | ".join(cells) + " |" for cells in rows]
+    return out + [""]
 
 
 def _per_cwe(runs: list[RunSummary], protocols: list[ProtocolInfo]) -> list[str]:

@@ -61,6 +61,7 @@ class RunSummary(Record):
     completion_tokens: float = 0.0
     seconds: float = 0.0
     run_errors: int = 0
+    outcomes: dict[str, dict[str, str]] = field(default_factory=dict)  # output key -> protocol -> outcome
 
     @property
     def partial(self) -> bool:
@@ -99,6 +100,7 @@ def summarize(folder: Path) -> tuple[RunSummary, list[ProtocolInfo]]:
     per_task_pass: dict[str, list[bool]] = defaultdict(list)
     calls, prompt, completion, seconds = [], [], [], []
     run_errors, model, tasks = 0, "", set()
+    outcomes: dict[str, dict[str, str]] = defaultdict(dict)
     for line in latest.values():
         record = line.get("record") or {}
         tasks.add(line.get("task_id"))
@@ -116,6 +118,7 @@ def summarize(folder: Path) -> tuple[RunSummary, list[ProtocolInfo]]:
             protocols.setdefault(pid, ProtocolInfo(pid, verdict["judge"], verdict["tool_version"],
                                                    bool(verdict["independent"]), kind))
             outcome = verdict["outcome"]
+            outcomes[line["key"]][pid] = outcome
             if kind == "functional":
                 if outcome == NOT_APPLICABLE:
                     continue
@@ -138,7 +141,7 @@ def summarize(folder: Path) -> tuple[RunSummary, list[ProtocolInfo]]:
         judged=len(latest), tasks_judged=len(tasks), skipped_rows=len(manifest.get("skipped_rows", [])),
         security=dict(security), per_cwe={k: dict(v) for k, v in per_cwe.items()}, functional=functional,
         pass_at=pass_at, llm_calls=_mean(calls), prompt_tokens=_mean(prompt), completion_tokens=_mean(completion),
-        seconds=_mean(seconds), run_errors=run_errors)
+        seconds=_mean(seconds), run_errors=run_errors, outcomes=dict(outcomes))
     return summary, list(protocols.values())
 
 
