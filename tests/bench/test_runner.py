@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,10 @@ def test_run_writes_one_record_per_task_with_provenance(tmp_path: Path, settings
     assert first["dataset"]["sha256"] == load_dataset("securityeval", data_dir=settings.data_dir).sha256
     assert first["dataset"]["version"] == "6f4fb70" and first["seed"] == 0 and first["model"] == "fake"
     assert first["strategy"] == "baseline" and "safegen" in first["tool_versions"]
+    head = subprocess.run(["git", "-C", str(Path(__file__).parent), "rev-parse", "HEAD"], capture_output=True,
+                          text=True, check=False).stdout.strip()
+    if head:  # a checkout (as in CI): the record names the commit that produced it
+        assert first["tool_versions"]["safegen_commit"].split("+")[0] == head
     assert first["record"]["task"]["task_id"] == "CWE-020_author_1"
     by_protocol = {v["protocol"]: v for v in first["verdicts"]}
     assert set(by_protocol) == {"bandit-any", "bandit-medium"}

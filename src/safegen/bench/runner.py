@@ -10,9 +10,11 @@ runs in parallel workers (processes or Ray). Restarting the same command skips e
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
+import subprocess
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -135,9 +137,27 @@ def _error_record(task: Task, spec: RunSpec, settings: Settings, message: str, s
                      config={"strategy_options": spec.strategy_options})
 
 
+@functools.lru_cache(maxsize=1)
+def source_commit() -> str | None:
+    """The git commit of the safegen source that runs (``+dirty`` with local changes); None outside a checkout."""
+    folder = Path(__file__).resolve().parent
+    try:  # only when this very file is tracked (a venv inside some other repository is not a checkout of ours)
+        subprocess.run(["git", "-C", str(folder), "ls-files", "--error-unmatch", Path(__file__).name],
+                       capture_output=True, timeout=10, check=True)
+        head = subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True, text=True,
+                              timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no", "--",
+                                str(folder.parents[1])], capture_output=True, text=True, timeout=10,
+                               check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{head}+dirty" if dirty else head or None
+
+
 def _generation_line(spec: RunSpec, dataset: LoadedDataset, settings: Settings, task: Task, sample: int,
                      seed: int, record: RunRecord) -> dict[str, Any]:
-    versions = {"safegen": __version__, "python": platform.python_version(), **record.tool_versions}
+    versions = {"safegen": __version__, "safegen_commit": source_commit(), "python": platform.python_version(),
+                **record.tool_versions}
     return {"schema": SCHEMA, "key": sample_key(task.task_id, sample), "task_id": task.task_id, "sample": sample,
             "seed": seed, "dataset": dataset.identity(), "strategy": spec.strategy, "variant": spec.variant,
             "strategy_options": spec.strategy_options, "model": record.model, "backend": record.backend,
