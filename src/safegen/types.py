@@ -162,6 +162,7 @@ class Candidate(Record):
     tests: TestOutcome | None = None
     score: float | None = None
     error: str | None = None
+    answer: str | None = None  # the model's answer (clipped), kept when no code could be taken from it
 
 
 @dataclass(frozen=True)

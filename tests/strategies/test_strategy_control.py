@@ -151,9 +151,25 @@ def test_imports_only_answer_is_no_code_and_safegen_retries_without_imports(make
     record = SafegenStrategy(fuzz_rounds=0).run(TASK, ctx)
     first, second = record.candidates[:2]
     assert first.code == "" and "no code beyond import" in (first.error or "")
-    assert second.origin == "sample-without-imports" and "import ast" not in ctx.backend.history[2].messages[-1].content
+    assert first.answer is not None and "parseString" in first.answer  # the answer without code is kept
+    assert second.origin == "resample" and "import ast" not in ctx.backend.history[2].messages[-1].content
+    assert ctx.backend.history[2].params.temperature > 0  # sampled, not the same greedy loop again
     assert record.final is not None and record.final.candidate_id == second.candidate_id
+    assert record.final.answer is None
     assert record.config["strategy_options"]["imports"] == ["import ast"]
+
+
+def test_safegen_resamples_once_when_the_answer_holds_no_code(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    looping = "import os\n" * 50  # what a small model stuck in a loop writes
+    script = Script(code=[looping, fenced(FIXED)])
+    ctx = make_ctx(script)
+    record = SafegenStrategy(imports_step=False, fuzz_rounds=0).run(TASK, ctx)
+    assert [c.origin for c in record.candidates[:2]] == ["sample", "resample"]
+    assert record.final is not None and "ast.literal_eval" in record.final.code
+    assert script.count("code") == 2
+    never = Script(code=[looping])
+    record = SafegenStrategy(imports_step=False, fuzz_rounds=0).run(TASK, make_ctx(never))
+    assert never.count("code") == 2 and record.final is None  # one resample, then a clear "no code"
 
 
 def test_safegen_repairs_imports_of_missing_modules(make_ctx) -> None:  # type: ignore[no-untyped-def]

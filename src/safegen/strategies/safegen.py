@@ -50,10 +50,12 @@ class SafegenStrategy(StagedStrategy):
                                              entry_point=state.entry_point, imports=imports)
         samples = stages.generate(state, base, n=opts["samples"], temperature=opts["temperature"]
                                   if opts["samples"] > 1 else None, imports=imports)
-        if imports and not any(c.code for c in samples):  # the imports may have derailed a small model
-            base = templates.generation_messages(state.task.requirement, system=system,
-                                                 entry_point=state.entry_point)
-            samples = stages.generate(state, base, origin="sample-without-imports")
+        if not any(c.code for c in samples):  # imports may derail a small model, greedy decoding may loop
+            if imports:
+                base = templates.generation_messages(state.task.requirement, system=system,
+                                                     entry_point=state.entry_point)
+            samples = stages.generate(state, base, origin="resample", temperature=max(
+                state.settings.temperature, stages.RETRY_TEMPERATURE), seed=state.settings.seed + 500)
         stages.analyze(state, samples, scored=True)
         start = stages.best(state, use_score=True)
         if start is None:

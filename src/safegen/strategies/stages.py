@@ -27,6 +27,7 @@ from safegen.types import (
 
 ANALYZE_PATH = "candidate.py"
 RETRY_TEMPERATURE = 0.6
+KEPT_ANSWER = 4000  # characters of an answer without code kept in the record
 MAX_SEEDS = 8
 
 
@@ -55,23 +56,24 @@ def extract(state: RunState, text: str) -> tuple[str, str | None]:
 
 def generate(state: RunState, messages: Sequence[ChatMessage], *, n: int = 1, origin: str = "sample",
              purpose: str = "generate", temperature: float | None = None, round: int = 0,
-             parent: str | None = None, imports: Sequence[str] = ()) -> list[Candidate]:
+             parent: str | None = None, imports: Sequence[str] = (), seed: int | None = None) -> list[Candidate]:
     """Ask for ``n`` answers (distinct seeds when sampling) and record each as a candidate.
 
     ``imports`` are fixed at the top of every extracted program (HexaCoder's second step).
     """
     temp = state.settings.temperature if temperature is None else temperature
+    first_seed = state.settings.seed if seed is None else seed
     if n > 1 and temp > 0:  # separate calls with distinct seeds: reproducible and really different
         texts = [c.text for i in range(n)
-                 for c in ask(state, messages, purpose=purpose, temperature=temp, seed=state.settings.seed + i)]
+                 for c in ask(state, messages, purpose=purpose, temperature=temp, seed=first_seed + i)]
     else:
-        texts = [c.text for c in ask(state, messages, purpose=purpose, n=n, temperature=temp)]
+        texts = [c.text for c in ask(state, messages, purpose=purpose, n=n, temperature=temp, seed=seed)]
     out = []
     for text in texts:
         candidate_id = state.new_id()
         code, error = answer_code(state, candidate_id, text, imports)
         candidate = Candidate(candidate_id=candidate_id, code=code, origin=origin, round=round,
-                              parent=parent, error=error)
+                              parent=parent, error=error, answer=None if code else text[:KEPT_ANSWER])
         if error:
             state.note_error(f"{candidate.candidate_id}: {error}")
         out.append(state.add(candidate))
@@ -351,7 +353,8 @@ def repair(state: RunState, parent: Candidate, base: Sequence[ChatMessage], feed
     child_id = state.new_id()
     code, error = answer_code(state, child_id, completion.text)
     child = state.add(Candidate(candidate_id=child_id, code=code, origin=f"repair-{kind}",
-                                round=round, parent=parent.candidate_id, error=error))
+                                round=round, parent=parent.candidate_id, error=error,
+                                answer=None if code else completion.text[:KEPT_ANSWER]))
     reason: str | None
     if not code:
         state.rejected[child.candidate_id] = "no code in the answer"
