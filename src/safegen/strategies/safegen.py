@@ -54,8 +54,8 @@ class SafegenStrategy(StagedStrategy):
             if imports:
                 base = templates.generation_messages(state.task.requirement, system=system,
                                                      entry_point=state.entry_point)
-            samples = stages.generate(state, base, origin="resample", temperature=max(
-                state.settings.temperature, stages.RETRY_TEMPERATURE), seed=state.settings.seed + 500)
+            samples = stages.generate(state, base, origin="resample", temperature=stages.retry_temperature(state),
+                                      seed=state.settings.seed + 500)
         stages.analyze(state, samples, scored=True)
         start = stages.best(state, use_score=True)
         if start is None:

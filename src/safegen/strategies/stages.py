@@ -43,6 +43,11 @@ def ask(state: RunState, messages: Sequence[ChatMessage], *, purpose: str, n: in
     return state.backend.for_purpose(purpose).complete(messages, params)
 
 
+def retry_temperature(state: RunState) -> float:
+    """The temperature for asking again after an unusable answer: greedy decoding would repeat it."""
+    return max(state.settings.temperature, RETRY_TEMPERATURE)
+
+
 def extract(state: RunState, text: str) -> tuple[str, str | None]:
     """(code, None) or ("", why) for one model answer."""
     from safegen.prompts.extract import extract_code
@@ -62,10 +67,10 @@ def generate(state: RunState, messages: Sequence[ChatMessage], *, n: int = 1, or
     ``imports`` are fixed at the top of every extracted program (HexaCoder's second step).
     """
     temp = state.settings.temperature if temperature is None else temperature
-    first_seed = state.settings.seed if seed is None else seed
+    seed = state.settings.seed if seed is None else seed
     if n > 1 and temp > 0:  # separate calls with distinct seeds: reproducible and really different
         texts = [c.text for i in range(n)
-                 for c in ask(state, messages, purpose=purpose, temperature=temp, seed=first_seed + i)]
+                 for c in ask(state, messages, purpose=purpose, temperature=temp, seed=seed + i)]
     else:
         texts = [c.text for c in ask(state, messages, purpose=purpose, n=n, temperature=temp, seed=seed)]
     out = []
@@ -347,7 +352,7 @@ def repair(state: RunState, parent: Candidate, base: Sequence[ChatMessage], feed
     ``retry`` raises the temperature (with a fresh seed) so a repeated prompt gets a different answer.
     """
     messages = templates.repair_messages(base, parent.code, feedback)
-    temperature = max(state.settings.temperature, RETRY_TEMPERATURE) if retry else None
+    temperature = retry_temperature(state) if retry else None
     seed = state.settings.seed + 1000 + round if retry else None
     completion = ask(state, messages, purpose=f"repair-{kind}", temperature=temperature, seed=seed)[0]
     child_id = state.new_id()
@@ -408,22 +413,47 @@ def static_repair_loop(state: RunState, start: Candidate, base: Sequence[ChatMes
     return current
 
 
-def tests_repair_loop(state: RunState, start: Candidate, base: Sequence[ChatMessage], *,
-                      max_rounds: int, first_round: int = 1, scored: bool = False) -> Candidate:
-    """Feed the task's failing examples (call, expected, actual) back up to ``max_rounds`` times."""
+def tests_feedback(state: RunState, candidate: Candidate) -> str | None:
+    """The repair prompt for the task's failing examples (call, expected, actual), None when they pass."""
+    outcome = candidate.tests
+    if outcome is None or outcome.passed or outcome.total == 0 or not outcome.message:
+        return None
+    return templates.tests_feedback(outcome.message, state.entry_point)
+
+
+def fuzz_feedback(state: RunState, candidate: Candidate) -> str | None:
+    """The repair prompt for triaged fuzz defects, None when there are none."""
+    from safegen.fuzz.feedback import describe_defects
+
+    if candidate.fuzz is None or not candidate.fuzz.defects:
+        return None
+    return templates.fuzz_feedback(describe_defects(candidate.fuzz), state.entry_point)
+
+
+def feedback_loop(state: RunState, start: Candidate, base: Sequence[ChatMessage], *, kind: str,
+                  feedback: Callable[[RunState, Candidate], str | None], judge: Judge, max_rounds: int,
+                  first_round: int = 1, fuzzed: bool = False, scored: bool = False) -> Candidate:
+    """Send ``feedback`` about the current version up to ``max_rounds`` times; an accepted repair becomes
+    the current version; a rejected one makes the next answer sampled."""
     current = start
     retry = False
     for number in range(first_round, first_round + max_rounds):
-        outcome = current.tests
-        if outcome is None or outcome.passed or outcome.total == 0 or not outcome.message:
+        prompt = feedback(state, current)
+        if prompt is None:
             break
-        prompt = templates.tests_feedback(outcome.message, state.entry_point)
-        child, accepted = repair(state, current, base, prompt, kind="tests", round=number, judge=judge_tests,
-                                 scored=scored, retry=retry)
+        child, accepted = repair(state, current, base, prompt, kind=kind, round=number, judge=judge,
+                                 fuzzed=fuzzed, scored=scored, retry=retry)
         retry = not accepted
         if accepted and child is not None:
             current = state.get(child.candidate_id)
     return current
+
+
+def tests_repair_loop(state: RunState, start: Candidate, base: Sequence[ChatMessage], *,
+                      max_rounds: int, first_round: int = 1, scored: bool = False) -> Candidate:
+    """Feed the task's failing examples back up to ``max_rounds`` times; keep the best."""
+    return feedback_loop(state, start, base, kind="tests", feedback=tests_feedback, judge=judge_tests,
+                         max_rounds=max_rounds, first_round=first_round, scored=scored)
 
 
 def best_of_lineage(state: RunState, start: Candidate, *, use_score: bool = False) -> Candidate:
@@ -439,17 +469,5 @@ def best_of_lineage(state: RunState, start: Candidate, *, use_score: bool = Fals
 def fuzz_repair_loop(state: RunState, start: Candidate, base: Sequence[ChatMessage], *,
                      max_rounds: int, first_round: int = 1) -> Candidate:
     """Fuzz the candidate; feed triaged defects back up to ``max_rounds`` times; keep the best."""
-    from safegen.fuzz.feedback import describe_defects
-
-    current = fuzz(state, start)
-    retry = False
-    for number in range(first_round, first_round + max_rounds):
-        if current.fuzz is None or not current.fuzz.defects:
-            break
-        prompt = templates.fuzz_feedback(describe_defects(current.fuzz), state.entry_point)
-        child, accepted = repair(state, current, base, prompt, kind="fuzz", round=number,
-                                 judge=judge_fuzz, fuzzed=True, retry=retry)
-        retry = not accepted
-        if accepted and child is not None:
-            current = state.get(child.candidate_id)
-    return current
+    return feedback_loop(state, fuzz(state, start), base, kind="fuzz", feedback=fuzz_feedback, judge=judge_fuzz,
+                         max_rounds=max_rounds, first_round=first_round, fuzzed=True)
