@@ -146,6 +146,7 @@ class LLMCall(Record):
     prompt_tokens: int
     completion_tokens: int
     seconds: float
+    finish_reasons: tuple[str, ...] = ()  # per completion: "stop", "length" (token limit), "loop" (cut short)
 
 
 @dataclass(frozen=True)

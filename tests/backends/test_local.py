@@ -105,3 +105,14 @@ def test_threads_default_to_the_available_cores() -> None:
 def test_missing_model_file_is_a_model_error() -> None:
     with pytest.raises(ModelError, match="not found"):
         LocalBackend.from_settings(Settings(model="/nonexistent/model.gguf"))
+
+
+@needs_llama
+@pytest.mark.model
+def test_a_model_stuck_in_a_loop_is_stopped_early(backend: LocalBackend) -> None:
+    ask = [SYSTEM, ChatMessage("user", "Write 100 separate import statements, `import os`, each on its own line, "
+                                       "written out one by one without any loop.")]
+    [answer] = backend.complete(ask, GenerationParams(max_tokens=500, temperature=0.0, seed=0))
+    assert answer.finish_reason == "loop"
+    assert answer.completion_tokens < 300  # stopped long before max_tokens
+    assert answer.text.startswith("```python\nimport") and answer.text.count("\n") >= 40  # the text is kept

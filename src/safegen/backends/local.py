@@ -26,6 +26,7 @@ from safegen.backends.interface import (
     LLMBackend,
 )
 from safegen.backends.models import DEFAULT_MODEL, KNOWN_MODELS, resolve_model
+from safegen.backends.repetition import LoopStop
 from safegen.config import Settings
 from safegen.errors import BackendError, ModelError
 
@@ -231,11 +232,12 @@ class LocalBackend(LLMBackend):
         llama = loaded.llama
         cached = _reusable_tokens(llama, tokens)
         max_tokens = max(1, min(params.max_tokens, loaded.n_ctx - len(tokens)))
+        loop_stop = LoopStop(llama.detokenize, len(tokens))
         start = time.perf_counter()
         try:
             response = llama.create_completion(prompt=tokens, max_tokens=max_tokens,
                                                temperature=max(params.temperature, 0.0), top_p=params.top_p,
-                                               stop=stop, seed=seed)
+                                               stop=stop, seed=seed, stopping_criteria=loop_stop)
         except (RuntimeError, ValueError) as exc:
             llama.reset()  # a failed decode leaves the KV cache in an unknown state
             raise BackendError(f"llama.cpp failed while generating: {exc}",
@@ -245,7 +247,8 @@ class LocalBackend(LLMBackend):
         usage = response.get("usage") or {}
         return Completion(text=choice["text"], prompt_tokens=len(tokens) - cached,
                           completion_tokens=int(usage.get("completion_tokens", 0)), seconds=seconds,
-                          finish_reason=choice.get("finish_reason") or "stop", cached_prompt_tokens=cached)
+                          finish_reason="loop" if loop_stop.reason else choice.get("finish_reason") or "stop",
+                          cached_prompt_tokens=cached)
 
     def close(self) -> None:
         """The instance stays loaded for the process (other backends may share it); see unload_all()."""

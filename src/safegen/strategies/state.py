@@ -49,7 +49,8 @@ class RecordingBackend(LLMBackend):
         self.calls.append(LLMCall(purpose=self.purpose, n=params.n,
                                   prompt_tokens=sum(c.prompt_tokens for c in completions),
                                   completion_tokens=sum(c.completion_tokens for c in completions),
-                                  seconds=round(seconds, 4)))
+                                  seconds=round(seconds, 4),
+                                  finish_reasons=tuple(c.finish_reason for c in completions)))
         return completions
 
 
