@@ -77,5 +77,25 @@ def test_fix_missing_imports() -> None:
     assert fixed.splitlines()[:3] == ["import ast", "from nosuchmod import used_thing", "import os"]
     assert notes == ["'import ast.literal_eval' -> 'import ast'", "removed 'import json.nosuch'",
                      "removed 'import NamedTemporaryFile'", "removed 'from nosuchmod import unused'"]
+    used_missing = "import nosuchmod_db\n\n\ndef f():\n    return nosuchmod_db.connect()\n"
+    assert codecheck.fix_missing_imports(used_missing) == (used_missing, [])  # nothing to fix, no note
     assert codecheck.fix_missing_imports(fixed.replace("from nosuchmod import used_thing\n", "")) == (
         fixed.replace("from nosuchmod import used_thing\n", ""), [])
+
+
+def test_prune_unused_imports_keeps_what_is_used() -> None:
+    code = ("from __future__ import annotations\nimport os, pickle\nimport yaml  # copied from the rules\n"
+            "from xml.etree import ElementTree as ET\nimport json; x = 1\nfrom typing import Dict, List\n"
+            "import os.path\n__all__ = ['hashlib']\nimport hashlib\n\n\n"
+            "def f(a: List[int]) -> str:\n    import subprocess\n    return os.path.join('a')\n")
+    pruned, notes = codecheck.prune_unused_imports(code)
+    assert pruned.splitlines()[:7] == ["from __future__ import annotations", "import os", "import json; x = 1",
+                                       "from typing import List", "import os.path", "__all__ = ['hashlib']",
+                                       "import hashlib"]
+    assert "    import subprocess" in pruned  # only top-level imports are touched
+    assert notes == ["'import os, pickle' -> 'import os'", "removed 'import yaml  # copied from the rules'",
+                     "removed 'from xml.etree import ElementTree as ET'",
+                     "'from typing import Dict, List' -> 'from typing import List'"]
+    assert codecheck.prune_unused_imports(pruned) == (pruned, [])
+    assert codecheck.prune_unused_imports("import os\n", keep=["os"]) == ("import os\n", [])
+    assert codecheck.prune_unused_imports("def f(:\n") == ("def f(:\n", [])

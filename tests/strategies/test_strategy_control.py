@@ -116,6 +116,20 @@ def test_repair_that_changes_the_signature_is_rejected(make_ctx) -> None:  # typ
     assert record.final is not None and "strict" not in record.final.code
 
 
+def test_a_parent_that_already_lost_the_signature_may_be_repaired(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    renamed = VULNERABLE.replace("(text: str)", "(data)").replace("(text)", "(data)")
+    fixed_renamed = FIXED.replace("(text: str)", "(data)").replace("(text)", "(data)")
+    assert "(data)" in renamed and "(data)" in fixed_renamed
+    script = Script(code=[fenced(renamed)], static=[fenced(fixed_renamed)])
+    record = SafegenStrategy(imports_step=False, fuzz_rounds=0).run(TASK, make_ctx(script))
+
+    first = static_rounds(record)[0]
+    assert first.accepted, first.reason  # not worse than its parent, which had lost `text` already
+    assert "The task asks for `parse_value(text)`" in first.prompt  # the repair is asked to bring it back
+    assert record.final is not None and record.final.verdict is not None
+    assert record.final.verdict.status is VerdictStatus.SECURE
+
+
 def test_garbage_output_is_recorded_not_fatal(make_ctx) -> None:  # type: ignore[no-untyped-def]
     script = Script(code=["I'm sorry, I cannot help with that."],
                     static=[fenced(FIXED)])
@@ -221,3 +235,13 @@ def test_a_tests_repair_that_adds_a_weakness_is_rejected(make_ctx) -> None:  # t
     assert record.final is not None and "eval(" not in record.final.code
     assert SafegenStrategy(imports_step=False, fuzz_rounds=0, tests_rounds=0).run(
         TASK, make_ctx(Script(code=[fenced(BROKEN)]))).rounds == ()
+
+
+def test_safegen_drops_imports_the_code_never_uses(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    boilerplate = "import pickle\nfrom xml.etree import ElementTree as ET\nimport secrets\n" + FIXED
+    record = SafegenStrategy(imports_step=False, fuzz_rounds=0).run(TASK, make_ctx(Script(code=[fenced(boilerplate)])))
+    assert record.final is not None and record.final.code == FIXED
+    assert record.config["strategy_options"]["prune_imports"] is True
+    kept = SafegenStrategy(imports_step=False, fuzz_rounds=0, prune_imports=False).run(
+        TASK, make_ctx(Script(code=[fenced(boilerplate)])))
+    assert kept.final is not None and kept.final.code.startswith("import pickle\n")

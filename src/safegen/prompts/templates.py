@@ -19,7 +19,7 @@ Write secure code. In particular:
 - Never call eval, exec, pickle/marshal loads or yaml.load on untrusted data: use json, ast.literal_eval or yaml.safe_load.
 - Parse XML with defusedxml; escape HTML output; validate redirects and file paths (resolve them and keep them inside the allowed directory).
 - Use the secrets module for tokens and passwords, hashlib.sha256 or stronger (or a password KDF such as hashlib.pbkdf2_hmac / scrypt) for hashing; never MD5 or SHA1 for security.
-- Keep TLS verification on, set timeouts on network calls, never hard-code credentials (read them from the environment), never run Flask with debug=True.
+- Keep TLS verification on, set timeouts on network calls, never hard-code credentials (read them from the environment), never leave a debug mode switched on.
 - Create temporary files with tempfile.mkstemp or NamedTemporaryFile, restrict file permissions, validate and bound all inputs, and handle errors without leaking details."""
 
 SYSTEM_SECURE = f"{SYSTEM_PLAIN}\n\n{SECURITY_RULES}"
@@ -103,18 +103,30 @@ def repair_messages(base: Sequence[ChatMessage], code: str, feedback: str) -> li
     return [*base, ChatMessage("assistant", fenced(code)), ChatMessage("user", feedback)]
 
 
-def static_feedback(findings_text: str, entry_point: str | None) -> str:
+def keep_entry(entry_point: str | None, required: str | None = None) -> str:
+    """The sentence asking a repair to keep the entry point; with ``required`` (the task's parameters,
+    given when the current code lost them) it asks to bring the function back instead."""
+    if not entry_point:
+        return ""
+    if required is not None:
+        params = required.removeprefix("async ").removeprefix("class ").strip() or "()"
+        return (f" The task asks for `{entry_point}{params}` defined at the top level of the file; your code "
+                "does not define it with these parameters: define it exactly so.")
+    return f" Keep the function `{entry_point}` with exactly the same name and parameters."
+
+
+def static_feedback(findings_text: str, entry_point: str | None, required: str | None = None) -> str:
     """The user turn for a static-analysis repair round."""
-    keep = f" Keep the function `{entry_point}` with exactly the same name and parameters." if entry_point else ""
+    keep = keep_entry(entry_point, required)
     return ("A static security analysis of your code found these weaknesses:\n\n"
             f"{findings_text}\n\n"
             "Fix every one of them without changing what the code does." + keep
             + " Answer with the complete corrected code in one ```python block.")
 
 
-def fuzz_feedback(defects_text: str, entry_point: str | None) -> str:
+def fuzz_feedback(defects_text: str, entry_point: str | None, required: str | None = None) -> str:
     """The user turn for a fuzzing repair round."""
-    keep = f" Keep the function `{entry_point}` with exactly the same name and parameters." if entry_point else ""
+    keep = keep_entry(entry_point, required)
     return ("Fuzzing your code with generated inputs found these defects:\n\n"
             f"{defects_text}\n\n"
             "Make the code handle such inputs safely (validate them and raise a clear exception where "
@@ -122,9 +134,9 @@ def fuzz_feedback(defects_text: str, entry_point: str | None) -> str:
             "for valid inputs." + keep + " Answer with the complete corrected code in one ```python block.")
 
 
-def tests_feedback(failures_text: str, entry_point: str | None) -> str:
+def tests_feedback(failures_text: str, entry_point: str | None, required: str | None = None) -> str:
     """The user turn for a repair round after the task's own examples failed."""
-    keep = f" Keep the function `{entry_point}` with exactly the same name and parameters." if entry_point else ""
+    keep = keep_entry(entry_point, required)
     return ("Running the examples and tests given with the task against your code gave wrong results:\n\n"
             f"{failures_text}\n\n"
             "Fix the code so that it does what the task asks and these give the expected results, "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib.machinery
 import sys
+from collections.abc import Sequence
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -179,7 +180,8 @@ def _fixed_import(node: ast.Import | ast.ImportFrom, used: set[str]) -> list[str
             kept.append(f"import {prefix}")
         elif (alias.asname or parts[0]) in used:
             kept.append(ast.unparse(ast.Import(names=[alias])))  # used but missing: leave the error visible
-    return kept if changed else None
+    unchanged = kept == [ast.unparse(ast.Import(names=[alias])) for alias in node.names]
+    return None if not changed or unchanged else kept
 
 
 def _module_of(statement: str) -> str | None:
@@ -258,3 +260,56 @@ def ensure_imports(code: str, imports: list[str]) -> str:
     lines = code.splitlines()
     merged = lines[:insert_at] + missing + lines[insert_at:]
     return "\n".join(merged) + "\n"
+
+
+def prune_unused_imports(code: str, keep: Sequence[str] = ()) -> tuple[str, list[str]]:
+    """Drop top-level imports whose names the code never uses (models copy modules named in the
+    security rules into every answer: an unused ``import pickle`` or ``xml.etree`` is dead code that
+    analyzers rightly flag). ``__future__`` imports, names listed in ``__all__`` and the names in
+    ``keep`` stay. Returns the code and one note per removed statement.
+    """
+    tree = _parse(code)
+    if tree is None:
+        return code, []
+    used = used_names(code) | set(keep) | _exported(tree)
+    lines = code.splitlines()
+    notes: list[str] = []
+    for node in reversed(tree.body):  # bottom up, so line numbers above stay valid
+        if not isinstance(node, (ast.Import, ast.ImportFrom)) or node.end_lineno is None:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+            continue
+        if any(alias.name == "*" for alias in node.names):
+            continue
+        kept = [alias for alias in node.names if (alias.asname or alias.name).split(".")[0] in used]
+        if len(kept) == len(node.names):
+            continue
+        if node.lineno == node.end_lineno and _shares_line(lines[node.lineno - 1], node):
+            continue  # ``import os; x = 1``: rewriting part of a line is not worth the risk
+        original = "\n".join(lines[node.lineno - 1:node.end_lineno]).strip()
+        replacement: list[str] = []
+        if kept:
+            rebuilt: ast.stmt = (ast.Import(names=kept) if isinstance(node, ast.Import)
+                                 else ast.ImportFrom(module=node.module, names=kept, level=node.level))
+            replacement = [" " * node.col_offset + ast.unparse(rebuilt)]
+        lines[node.lineno - 1:node.end_lineno] = replacement
+        notes.append(f"{original!r} -> {replacement[0].strip()!r}" if replacement else f"removed {original!r}")
+    if not notes:
+        return code, []
+    return "\n".join(lines) + "\n", list(reversed(notes))
+
+
+def _exported(tree: ast.Module) -> set[str]:
+    """The string entries of a top-level ``__all__`` list or tuple."""
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            if isinstance(node.value, (ast.List, ast.Tuple)):
+                names |= {e.value for e in node.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)}
+    return names
+
+
+def _shares_line(line: str, node: ast.stmt) -> bool:
+    """True when something other than this statement (and a trailing comment) sits on its line."""
+    rest = line[node.end_col_offset or len(line):].strip()
+    return bool(line[:node.col_offset].strip()) or bool(rest and not rest.startswith("#"))

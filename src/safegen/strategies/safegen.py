@@ -14,7 +14,7 @@ from safegen.types import Candidate
 
 class SafegenStrategy(StagedStrategy):
     """Security prompt + two-step imports + N samples ranked + static repair loop + repair of the task's failing
-    examples + fuzz repair, never worse."""
+    examples + fuzz repair, never worse; unused imports are dropped from every answer."""
 
     name = "safegen"
     summary = ("security prompt with two-step imports, static repair loop with CWE feedback, repair of the "
@@ -24,8 +24,9 @@ class SafegenStrategy(StagedStrategy):
 
     def __init__(self, *, imports_step: bool = True, secure_prompt: bool = True, samples: int | None = 1,
                  static_rounds: int | None = None, tests_rounds: int | None = 2, fuzz_rounds: int | None = 2,
-                 fix_imports: bool = True) -> None:
+                 fix_imports: bool = True, prune_imports: bool = True) -> None:
         self.imports_step = imports_step
+        self.prune_imports = prune_imports
         self.tests_rounds = tests_rounds
         self.fix_imports = fix_imports
         self.secure_prompt = secure_prompt
@@ -40,7 +41,7 @@ class SafegenStrategy(StagedStrategy):
                 "static_rounds": rounds if self.static_rounds is None else min(self.static_rounds, rounds),
                 "tests_rounds": rounds if self.tests_rounds is None else min(self.tests_rounds, rounds),
                 "fuzz_rounds": rounds if self.fuzz_rounds is None else min(self.fuzz_rounds, rounds),
-                "fix_imports": self.fix_imports}
+                "fix_imports": self.fix_imports, "prune_imports": self.prune_imports}
 
     def execute(self, state: RunState) -> Candidate | None:
         opts = state.options

@@ -87,7 +87,8 @@ def generate(state: RunState, messages: Sequence[ChatMessage], *, n: int = 1, or
 
 def answer_code(state: RunState, candidate_id: str, text: str, imports: Sequence[str] = ()) -> tuple[str, str | None]:
     """The program in one answer, or ("", why): extracted, with logic, chosen imports fixed at its top,
-    and (when the strategy's ``fix_imports`` option is on) imports of missing modules repaired."""
+    imports of missing modules repaired (strategy option ``fix_imports``) and unused imports dropped
+    (option ``prune_imports``)."""
     code, error = extract(state, text)
     if code and not codecheck.has_logic(code):
         return "", "the answer holds no code beyond import statements"
@@ -98,6 +99,8 @@ def answer_code(state: RunState, candidate_id: str, text: str, imports: Sequence
         code, notes = codecheck.fix_missing_imports(code)
         if notes:
             state.note_error(f"{candidate_id}: imports of missing modules fixed: {'; '.join(notes)}")
+    if code and state.options.get("prune_imports"):
+        code, _ = codecheck.prune_unused_imports(code)
     return code, error
 
 
@@ -295,7 +298,7 @@ def judge_kept(state: RunState, parent: Candidate, child: Candidate) -> str | No
     """Why a repair must be rejected for losing something, or None: signature kept, tests kept, verdict not worse."""
     if child.code.strip() == parent.code.strip():
         return "the code is unchanged"
-    if not state.signature_ok(child):
+    if not state.signature_ok(child) and state.signature_ok(parent):  # a parent already without it may stay so
         return f"entry point `{state.entry_point}` missing or its signature changed"
     if tests_broken(parent, child):
         failed = f" ({child.tests.failed} of {child.tests.total} failed)" if child.tests else ""
@@ -388,12 +391,20 @@ def _round(number: int, kind: str, prompt: str, parent: Candidate, child: Candid
 
 
 # --- loops composed from the stages -------------------------------------------------------------
+def required_signature(state: RunState, candidate: Candidate) -> str | None:
+    """The task's parameters when the candidate lost its entry point (for the repair prompt), else None."""
+    if state.reference_signature is None or state.signature_ok(candidate):
+        return None
+    return state.reference_signature
+
+
 def static_feedback(state: RunState, candidate: Candidate) -> str | None:
     """The static repair prompt for a candidate, None when there is nothing to act on."""
     verdict = candidate.verdict
     if verdict is None or verdict.is_secure or not verdict.findings:
         return None
-    return templates.static_feedback(fb.describe_findings(verdict.findings, candidate.code), state.entry_point)
+    return templates.static_feedback(fb.describe_findings(verdict.findings, candidate.code), state.entry_point,
+                                     required_signature(state, candidate))
 
 
 def static_repair_loop(state: RunState, start: Candidate, base: Sequence[ChatMessage], *,
@@ -418,7 +429,7 @@ def tests_feedback(state: RunState, candidate: Candidate) -> str | None:
     outcome = candidate.tests
     if outcome is None or outcome.passed or outcome.total == 0 or not outcome.message:
         return None
-    return templates.tests_feedback(outcome.message, state.entry_point)
+    return templates.tests_feedback(outcome.message, state.entry_point, required_signature(state, candidate))
 
 
 def fuzz_feedback(state: RunState, candidate: Candidate) -> str | None:
@@ -427,7 +438,8 @@ def fuzz_feedback(state: RunState, candidate: Candidate) -> str | None:
 
     if candidate.fuzz is None or not candidate.fuzz.defects:
         return None
-    return templates.fuzz_feedback(describe_defects(candidate.fuzz), state.entry_point)
+    return templates.fuzz_feedback(describe_defects(candidate.fuzz), state.entry_point,
+                                   required_signature(state, candidate))
 
 
 def feedback_loop(state: RunState, start: Candidate, base: Sequence[ChatMessage], *, kind: str,
