@@ -75,6 +75,16 @@ def test_secure_code_is_secure(ensemble: Ensemble) -> None:
     assert verdict.analyzers == ("bandit", "semgrep", "ruff")
 
 
+def test_pycrypto_import_counts_other_imports_do_not(ensemble: Ensemble) -> None:
+    pycrypto = "from Crypto.PublicKey import RSA\n\ndef key():\n    return RSA.generate(2048).export_key()\n"
+    verdict = ensemble.check(pycrypto)
+    assert verdict.status is VerdictStatus.VULNERABLE
+    assert [(f.rule_id, f.cwe) for f in verdict.findings] == [("B413", 327)]
+    assert "cryptography" in verdict.findings[0].message
+    pickle_import = "import pickle\nimport xml.etree.ElementTree\n\ndef f(x):\n    return x\n"
+    assert ensemble.check(pickle_import).status is VerdictStatus.SECURE  # import-only rules never count
+
+
 def test_syntax_error_is_unknown_never_secure(ensemble: Ensemble) -> None:
     verdict = ensemble.check("def f(:\n    return 1\n")
     assert verdict.status is VerdictStatus.UNKNOWN

@@ -9,6 +9,37 @@ from safegen.types import Finding, TestOutcome
 MAX_FINDINGS = 8
 MAX_MITIGATION = 300
 
+# Concrete fixes for bandit's rules (ruff's S rules share the numbers), shown instead of the CWE catalog's
+# generic mitigation: a small model acts on "use X instead of Y", not on "assume all input is malicious".
+# safegen's own semgrep rules say the fix in their message.
+FIX_HINTS: dict[str, str] = {
+    "B104": "bind to 127.0.0.1 (or a host read from configuration), not 0.0.0.0.",
+    "B105": "read the secret from the environment (os.environ[\"APP_SECRET\"]) instead of writing it in the code.",
+    "B106": "read the secret from the environment (os.environ[\"DB_PASSWORD\"]) instead of a literal argument.",
+    "B107": "give no literal default for the secret parameter; read it from the environment when it is missing.",
+    "B108": "take the directory from tempfile (tempfile.mkdtemp() or tempfile.gettempdir()) instead of "
+            "writing the literal \"/tmp\" path.",
+    "B113": "pass timeout=10 (or another bound) to every requests call.",
+    "B201": "run the Flask app without debug=True (debug=False, or no debug argument).",
+    "B301": "load data with json instead of pickle.",
+    "B303": "use hashlib.sha256; for passwords hashlib.pbkdf2_hmac or hashlib.scrypt with a random salt.",
+    "B307": "parse literals with ast.literal_eval instead of eval.",
+    "B324": "use hashlib.sha256; for passwords hashlib.pbkdf2_hmac or hashlib.scrypt with a random salt.",
+    "B413": "use the pyca cryptography package (for example cryptography.hazmat.primitives.ciphers.aead.AESGCM "
+            "or cryptography.hazmat.primitives.asymmetric.rsa) instead of Crypto.",
+    "B501": "keep certificate verification on: remove verify=False.",
+    "B506": "use yaml.safe_load.",
+    "B602": "pass the command as a list to subprocess.run without shell=True.",
+    "B605": "pass the command as a list to subprocess.run instead of os.system or os.popen.",
+}
+for _rule in ("B313", "B314", "B315", "B316", "B317", "B318", "B319", "B320"):
+    FIX_HINTS[_rule] = "parse with the defusedxml equivalent (defusedxml.ElementTree.fromstring / parse)."
+
+
+def fix_hint(rule_id: str) -> str | None:
+    """The concrete fix for a bandit rule or its ruff twin (S105 -> B105), if we have one."""
+    return FIX_HINTS.get("B" + rule_id[1:] if rule_id[:1] == "S" and rule_id[1:].isdigit() else rule_id)
+
 
 def _code_line(code: str, line: int) -> str:
     lines = code.splitlines()
@@ -29,7 +60,10 @@ def describe_finding(finding: Finding, code: str = "") -> str:
     source = _code_line(code, finding.line)
     if source:
         text += f"\n  Line {finding.line}: `{_shorten(source, 160)}`"
-    if finding.mitigation:
+    hint = fix_hint(finding.rule_id)
+    if hint:
+        text += f"\n  Fix: {hint}"
+    elif finding.mitigation:
         text += f"\n  Mitigation: {_shorten(finding.mitigation, MAX_MITIGATION)}"
     return text
 
