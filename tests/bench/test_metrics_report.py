@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,14 @@ def test_report_formats_side_by_side(two_runs: list[Path], tmp_path: Path) -> No
     assert "judged by bandit 1.7." in html
     paths = write_all(report, tmp_path / "out")
     assert sorted(p.name for p in paths) == ["report.html", "report.json", "report.md"]
+
+
+def test_two_runs_of_one_strategy_are_told_apart(two_runs: list[Path], tmp_path: Path) -> None:
+    again = tmp_path / "safegen-v2"
+    shutil.copytree(two_runs[1], again)
+    report = build_report([two_runs[0], two_runs[1], again])
+    assert [run.label for run in report.runs] == ["baseline", "safegen [safegen]", "safegen [safegen-v2]"]
+    assert "| safegen [safegen-v2] |" in render(report, "markdown")
 
 
 def test_partial_runs_say_so(tmp_path: Path, data_dir: Path) -> None:

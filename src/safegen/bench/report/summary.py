@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from safegen.bench.judges.interface import NOT_APPLICABLE, PASSED
 from safegen.bench.metrics import FunctionalTally, SecurityTally, mean_pass_at_k
@@ -155,4 +157,14 @@ def build_report(folders: Sequence[Path]) -> Report:
         for info in found:
             protocols.setdefault(info.id, info)
     order = sorted(protocols.values(), key=lambda p: (p.kind != "security", not p.independent, p.id))
-    return Report(tuple(runs), tuple(order))
+    return Report(tuple(_distinct_labels(runs)), tuple(order))
+
+
+def _distinct_labels(runs: list[RunSummary]) -> list[RunSummary]:
+    """Runs of one strategy made at different times (another commit, other options) share a label;
+    those get their folder's name after it, so every row of a report says which run it is."""
+    seen: dict[str, int] = defaultdict(int)
+    for run in runs:
+        seen[run.label] += 1
+    return [dataclasses.replace(run, label=f"{run.label} [{Path(run.folder).name}]") if seen[run.label] > 1 else run
+            for run in runs]
