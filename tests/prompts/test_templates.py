@@ -6,8 +6,8 @@ from safegen.prompts import templates
 
 
 def test_security_rules_name_no_web_framework() -> None:
-    # "never run Flask with debug=True" drew 7 of 64 non-web SecurityEval tasks into Flask apps
-    # (0 of 77 without the rules), losing the function the task asked for.
+    # "never run Flask with debug=True" drew 9 of 68 SecurityEval tasks that do not mention Flask into
+    # Flask apps (0 of 76 without the rules), losing the function the task asked for.
     for framework in ("flask", "django", "fastapi"):
         assert framework not in templates.SYSTEM_SECURE.lower()
 
