@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from safegen.analyzers.cwe_map import ruff_rule_to_bandit
 from safegen.types import Finding, TestOutcome
 
 MAX_FINDINGS = 8
@@ -12,6 +13,8 @@ MAX_MITIGATION = 300
 # Concrete fixes for bandit's rules (ruff's S rules share the numbers), shown instead of the CWE catalog's
 # generic mitigation: a small model acts on "use X instead of Y", not on "assume all input is malicious".
 # safegen's own semgrep rules say the fix in their message.
+_STRONG_HASH = "use hashlib.sha256; for passwords hashlib.pbkdf2_hmac or hashlib.scrypt with a random salt."
+_DEFUSED_XML = "parse with the defusedxml equivalent (defusedxml.ElementTree.fromstring / parse)."
 FIX_HINTS: dict[str, str] = {
     "B104": "bind to 127.0.0.1 (or a host read from configuration), not 0.0.0.0.",
     "B105": "read the secret from the environment (os.environ[\"APP_SECRET\"]) instead of writing it in the code.",
@@ -22,23 +25,22 @@ FIX_HINTS: dict[str, str] = {
     "B113": "pass timeout=10 (or another bound) to every requests call.",
     "B201": "run the Flask app without debug=True (debug=False, or no debug argument).",
     "B301": "load data with json instead of pickle.",
-    "B303": "use hashlib.sha256; for passwords hashlib.pbkdf2_hmac or hashlib.scrypt with a random salt.",
+    "B303": _STRONG_HASH,
     "B307": "parse literals with ast.literal_eval instead of eval.",
-    "B324": "use hashlib.sha256; for passwords hashlib.pbkdf2_hmac or hashlib.scrypt with a random salt.",
+    "B324": _STRONG_HASH,
     "B413": "use the pyca cryptography package (for example cryptography.hazmat.primitives.ciphers.aead.AESGCM "
             "or cryptography.hazmat.primitives.asymmetric.rsa) instead of Crypto.",
     "B501": "keep certificate verification on: remove verify=False.",
     "B506": "use yaml.safe_load.",
     "B602": "pass the command as a list to subprocess.run without shell=True.",
     "B605": "pass the command as a list to subprocess.run instead of os.system or os.popen.",
+    **{f"B3{n}": _DEFUSED_XML for n in range(13, 21)},  # B313-B320: xml.* parsers
 }
-for _rule in ("B313", "B314", "B315", "B316", "B317", "B318", "B319", "B320"):
-    FIX_HINTS[_rule] = "parse with the defusedxml equivalent (defusedxml.ElementTree.fromstring / parse)."
 
 
 def fix_hint(rule_id: str) -> str | None:
     """The concrete fix for a bandit rule or its ruff twin (S105 -> B105), if we have one."""
-    return FIX_HINTS.get("B" + rule_id[1:] if rule_id[:1] == "S" and rule_id[1:].isdigit() else rule_id)
+    return FIX_HINTS.get(ruff_rule_to_bandit(rule_id) or rule_id)
 
 
 def _code_line(code: str, line: int) -> str:

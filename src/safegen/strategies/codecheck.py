@@ -5,9 +5,10 @@ from __future__ import annotations
 import ast
 import importlib.machinery
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+ImportNode = ast.Import | ast.ImportFrom
 
 
 def _parse(code: str) -> ast.Module | None:
@@ -134,24 +135,38 @@ def fix_missing_imports(code: str) -> tuple[str, list[str]]:
     ``ast``; an import of a missing module is dropped when nothing in the code uses the names it binds.
     Returns the code and a note per change; anything else is left for the analyzers, tests and fuzzer.
     """
+    seen: set[str] = set()
+
+    def rewrite(node: ImportNode, used: set[str], line: str) -> list[str] | None:
+        replacement = _fixed_import(node, used)
+        if replacement is None:
+            return None
+        duplicate = "\n".join(replacement) in seen
+        seen.update(replacement)
+        return [] if duplicate else replacement
+
+    return _rewrite_imports(code, rewrite)
+
+
+def _rewrite_imports(code: str, rewrite: Callable[[ImportNode, set[str], str], list[str] | None],
+                     also_used: Callable[[ast.Module], set[str]] | None = None) -> tuple[str, list[str]]:
+    """Replace top-level import statements by what ``rewrite(node, names in use, its first line)`` returns
+    (None: leave it; []: remove it); names in use are those the code reads plus ``also_used(tree)``.
+    Returns the code and a note per change, in source order."""
     tree = _parse(code)
     if tree is None:
         return code, []
-    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    used = _names_read(tree) | (also_used(tree) if also_used else set())
     lines = code.splitlines()
     notes: list[str] = []
-    seen: set[str] = set()
     for node in reversed(tree.body):  # bottom up, so line numbers above stay valid
         if not isinstance(node, (ast.Import, ast.ImportFrom)) or node.end_lineno is None:
             continue
-        original = "\n".join(lines[node.lineno - 1:node.end_lineno]).strip()
-        replacement = _fixed_import(node, used)
+        replacement = rewrite(node, used, lines[node.lineno - 1])
         if replacement is None:
             continue
+        original = "\n".join(lines[node.lineno - 1:node.end_lineno]).strip()
         new_text = "\n".join(replacement)
-        if new_text in seen:
-            new_text = ""
-        seen.update(replacement)
         lines[node.lineno - 1:node.end_lineno] = [new_text] if new_text else []
         notes.append(f"{original!r} -> {new_text!r}" if new_text else f"removed {original!r}")
     if not notes:
@@ -227,8 +242,10 @@ def is_installed(statement: str) -> bool:
 def used_names(code: str) -> set[str]:
     """Names the code reads (for pruning imports nobody uses)."""
     tree = _parse(code)
-    if tree is None:
-        return set()
+    return set() if tree is None else _names_read(tree)
+
+
+def _names_read(tree: ast.AST) -> set[str]:
     return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
 
 
@@ -268,35 +285,23 @@ def prune_unused_imports(code: str, keep: Sequence[str] = ()) -> tuple[str, list
     analyzers rightly flag). ``__future__`` imports, names listed in ``__all__`` and the names in
     ``keep`` stay. Returns the code and one note per removed statement.
     """
-    tree = _parse(code)
-    if tree is None:
-        return code, []
-    used = used_names(code) | set(keep) | _exported(tree)
-    lines = code.splitlines()
-    notes: list[str] = []
-    for node in reversed(tree.body):  # bottom up, so line numbers above stay valid
-        if not isinstance(node, (ast.Import, ast.ImportFrom)) or node.end_lineno is None:
-            continue
+    def rewrite(node: ImportNode, used: set[str], line: str) -> list[str] | None:
         if isinstance(node, ast.ImportFrom) and node.module == "__future__":
-            continue
+            return None
         if any(alias.name == "*" for alias in node.names):
-            continue
+            return None
         kept = [alias for alias in node.names if (alias.asname or alias.name).split(".")[0] in used]
         if len(kept) == len(node.names):
-            continue
-        if node.lineno == node.end_lineno and _shares_line(lines[node.lineno - 1], node):
-            continue  # ``import os; x = 1``: rewriting part of a line is not worth the risk
-        original = "\n".join(lines[node.lineno - 1:node.end_lineno]).strip()
-        replacement: list[str] = []
-        if kept:
-            rebuilt: ast.stmt = (ast.Import(names=kept) if isinstance(node, ast.Import)
-                                 else ast.ImportFrom(module=node.module, names=kept, level=node.level))
-            replacement = [" " * node.col_offset + ast.unparse(rebuilt)]
-        lines[node.lineno - 1:node.end_lineno] = replacement
-        notes.append(f"{original!r} -> {replacement[0].strip()!r}" if replacement else f"removed {original!r}")
-    if not notes:
-        return code, []
-    return "\n".join(lines) + "\n", list(reversed(notes))
+            return None
+        if node.lineno == node.end_lineno and _shares_line(line, node):
+            return None  # ``import os; x = 1``: rewriting part of a line is not worth the risk
+        if not kept:
+            return []
+        rebuilt: ast.stmt = (ast.Import(names=kept) if isinstance(node, ast.Import)
+                             else ast.ImportFrom(module=node.module, names=kept, level=node.level))
+        return [ast.unparse(rebuilt)]
+
+    return _rewrite_imports(code, rewrite, also_used=lambda tree: set(keep) | _exported(tree))
 
 
 def _exported(tree: ast.Module) -> set[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,8 +163,6 @@ def build_report(folders: Sequence[Path]) -> Report:
 def _distinct_labels(runs: list[RunSummary]) -> list[RunSummary]:
     """Runs of one strategy made at different times (another commit, other options) share a label;
     those get their folder's name after it, so every row of a report says which run it is."""
-    seen: dict[str, int] = defaultdict(int)
-    for run in runs:
-        seen[run.label] += 1
-    return [dataclasses.replace(run, label=f"{run.label} [{Path(run.folder).name}]") if seen[run.label] > 1 else run
+    shared = Counter(run.label for run in runs)
+    return [dataclasses.replace(run, label=f"{run.label} [{Path(run.folder).name}]") if shared[run.label] > 1 else run
             for run in runs]
