@@ -18,6 +18,7 @@ class Settings:
 
     backend: str = "local"
     model: str | None = None  # local: GGUF path or a known model name; openai: the model id
+    lora: str | None = None  # local only: path to a LoRA adapter in llama.cpp's GGUF format
     base_url: str | None = None
     api_key: str | None = None
     temperature: float = 0.0

@@ -9,11 +9,13 @@ requirement, the sample being repaired) and only the new tokens are evaluated.
 from __future__ import annotations
 
 import atexit
+import contextlib
+import ctypes
 import os
 import random
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,30 +77,93 @@ class _Loaded:
     path: Path
     n_ctx: int
     threads: int
+    lora: Path | None = None
 
 
-_instances: dict[tuple[str, int, int], _Loaded] = {}
+_instances: dict[tuple[str, int, int, str], _Loaded] = {}
 _instances_lock = threading.Lock()
 
+_LORA_HINT = ("pass a LoRA adapter in llama.cpp's GGUF format made for this very base model "
+              "(safegen.finetune.gguf_lora.write_lora_gguf), or drop --lora / SAFEGEN_LORA")
 
-def _load(path: Path, n_ctx: int, threads: int) -> _Loaded:
-    """The process-wide instance for (path, n_ctx, threads), loading it on first use."""
-    key = (str(path), n_ctx, threads)
+
+def _check_adapter(lora: Path) -> None:
+    if not lora.is_file():
+        raise ModelError(f"LoRA adapter not found: {lora}", hint=_LORA_HINT)
+
+
+@contextlib.contextmanager
+def _llama_log(llama_cpp: Any) -> Iterator[list[str]]:
+    """Collect llama.cpp's log lines (still shown as llama-cpp-python shows them), to explain a rejected adapter."""
+    lines: list[str] = []
+    try:
+        from llama_cpp import _logger
+    except ImportError:  # another llama-cpp-python layout: no reason in the message, the check still holds
+        yield lines
+        return
+    original = _logger.llama_log_callback
+
+    def collect(level: int, text: bytes, user_data: Any) -> None:
+        lines.append(text.decode("utf-8", errors="replace"))
+        original(level, text, user_data)
+
+    callback = llama_cpp.llama_log_callback(collect)
+    llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
+    try:
+        yield lines
+    finally:
+        llama_cpp.llama_log_set(original, ctypes.c_void_p(0))
+
+
+def _adapter_error(lora: Path, detail: str, log: list[str]) -> ModelError:
+    """A ModelError for an adapter llama.cpp refused, with llama.cpp's own reason when it logged one."""
+    marker = "failed to apply lora adapter:"
+    reasons = [line.split(marker, 1)[1].strip() for line in log if marker in line.lower()]
+    reason = reasons[-1] if reasons else detail
+    return ModelError(f"llama.cpp rejected the LoRA adapter {lora}: {reason}", hint=_LORA_HINT)
+
+
+def _new_llama(llama_cpp: Any, path: Path, n_ctx: int, threads: int, lora: Path | None) -> Any:
+    """A ``llama_cpp.Llama`` for the model, with the LoRA adapter applied at scale alpha / rank when given."""
+    kwargs: dict[str, Any] = {"model_path": str(path), "n_ctx": n_ctx, "n_threads": threads,
+                              "n_threads_batch": threads, "verbose": False}
+    if lora is None:
+        return llama_cpp.Llama(**kwargs)
+    _check_adapter(lora)
+    with _llama_log(llama_cpp) as log:
+        try:
+            llama = llama_cpp.Llama(**kwargs, lora_path=str(lora))
+        except (ValueError, RuntimeError) as exc:
+            if "lora" not in str(exc).lower():
+                raise
+            raise _adapter_error(lora, str(exc), log) from None
+    # llama-cpp-python 0.3.x tests the adapter pointer with `is None`, but a refused adapter comes back as a
+    # NULL ctypes pointer: the model then loads and segfaults at the first decode. Catch it here.
+    if not getattr(llama, "_lora_adapter", None):
+        llama._lora_adapter = None  # nothing to free
+        llama.close()
+        raise _adapter_error(lora, "llama_adapter_lora_init returned NULL", log)
+    return llama
+
+
+def _load(path: Path, n_ctx: int, threads: int, lora: Path | None = None) -> _Loaded:
+    """The process-wide instance for (path, n_ctx, threads, lora), loading it on first use."""
+    key = (str(path), n_ctx, threads, str(lora or ""))
     with _instances_lock:
         loaded = _instances.get(key)
         if loaded is not None:
             return loaded
         llama_cpp = _import_llama_cpp()
-        with progress.step(f"loading model {path.name} ({threads} threads)"):
+        adapter = f" + LoRA {lora.name}" if lora else ""
+        with progress.step(f"loading model {path.name}{adapter} ({threads} threads)"):
             try:
-                llama = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads,
-                                        n_threads_batch=threads, verbose=False)
+                llama = _new_llama(llama_cpp, path, n_ctx, threads, lora)
             except (ValueError, RuntimeError, OSError) as exc:
                 raise ModelError(f"llama.cpp cannot load {path}: {exc}",
                                  hint="check that the file is a complete GGUF model supported by your "
                                       "llama-cpp-python version") from None
         loaded = _Loaded(llama=llama, formatter=_formatter(llama_cpp, llama), lock=threading.Lock(),
-                         path=path, n_ctx=n_ctx, threads=threads)
+                         path=path, n_ctx=n_ctx, threads=threads, lora=lora)
         _instances[key] = loaded
         return loaded
 
@@ -157,38 +222,40 @@ def _reusable_tokens(llama: Any, tokens: list[int]) -> int:
 
 
 class LocalBackend(LLMBackend):
-    """A GGUF model run in-process by llama.cpp; all backends on the same file share one instance."""
+    """A GGUF model (plus an optional LoRA adapter) run in-process by llama.cpp; one instance per (file, adapter)."""
 
     name = "local"
 
     def __init__(self, model_path: str | os.PathLike[str], *, n_ctx: int = 4096, threads: int | None = None,
-                 model_name: str | None = None) -> None:
+                 model_name: str | None = None, lora_path: str | os.PathLike[str] | None = None) -> None:
         self.model_path = Path(model_path)
         self.n_ctx = n_ctx
         self.threads = threads or available_threads()
         self._model_name = model_name
+        self.lora_path = Path(lora_path) if lora_path else None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LocalBackend:
         """Resolve (and if needed assemble) the model the settings name; loading happens on first use."""
         name = settings.model or DEFAULT_MODEL
         path = resolve_model(name, settings.cache_dir)
+        if settings.lora:
+            _check_adapter(Path(settings.lora))
         return cls(path, n_ctx=settings.context_size, threads=settings.threads,
-                   model_name=name if name in KNOWN_MODELS else None)
+                   model_name=name if name in KNOWN_MODELS else None, lora_path=settings.lora)
 
     @property
     def model_id(self) -> str:
-        if self._model_name:
-            return f"{self._model_name} ({self.model_path.name})"
-        return self.model_path.name
+        base = f"{self._model_name} ({self.model_path.name})" if self._model_name else self.model_path.name
+        return f"{base} + LoRA {self.lora_path.name}" if self.lora_path else base
 
     def load(self) -> Any:
         """Load the model now (otherwise the first call does); returns the shared ``llama_cpp.Llama``."""
-        return _load(self.model_path, self.n_ctx, self.threads).llama
+        return _load(self.model_path, self.n_ctx, self.threads, self.lora_path).llama
 
     def render(self, messages: Sequence[ChatMessage]) -> tuple[list[int], list[str]]:
         """The prompt tokens and stop strings for a conversation, through the model's chat template."""
-        loaded = _load(self.model_path, self.n_ctx, self.threads)
+        loaded = _load(self.model_path, self.n_ctx, self.threads, self.lora_path)
         return self._render(loaded, messages)
 
     @staticmethod
@@ -206,7 +273,7 @@ class LocalBackend(LLMBackend):
     def complete(self, messages: Sequence[ChatMessage], params: GenerationParams) -> list[Completion]:
         if not messages:
             raise BackendError("no messages to send to the model", hint="this is a bug in the caller")
-        loaded = _load(self.model_path, self.n_ctx, self.threads)
+        loaded = _load(self.model_path, self.n_ctx, self.threads, self.lora_path)
         with loaded.lock:
             tokens, template_stop = self._render(loaded, messages)
             if len(tokens) >= loaded.n_ctx:

@@ -52,6 +52,10 @@ class OpenAICompatBackend(LLMBackend):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAICompatBackend:
+        if settings.lora:
+            raise ConfigError(f"the openai backend cannot apply the LoRA adapter {settings.lora}",
+                              hint="LoRA adapters run only with --backend local; load the adapter in the server "
+                                   "instead, or drop --lora (SAFEGEN_LORA, lora in [tool.safegen])")
         if not settings.base_url:
             raise ConfigError("the openai backend needs the server's base URL",
                               hint="pass --base-url (or set SAFEGEN_BASE_URL, or base_url in [tool.safegen]), "

@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "safegen.cli.scan",
     "safegen.cli.fuzz",
     "safegen.cli.bench",
+    "safegen.cli.finetune",
 )
 
 

@@ -10,7 +10,7 @@ from safegen.config import Settings, load_settings
 
 # argparse dest -> Settings field, for every option that overrides a setting.
 SETTING_OPTIONS = {
-    "backend": "backend", "model": "model", "base_url": "base_url", "api_key": "api_key",
+    "backend": "backend", "model": "model", "lora": "lora", "base_url": "base_url", "api_key": "api_key",
     "temperature": "temperature", "top_p": "top_p", "max_tokens": "max_tokens", "seed": "seed",
     "threads": "threads", "strategy": "strategy", "samples": "samples", "max_rounds": "max_rounds",
     "iterations": "fuzz_iterations", "seconds": "fuzz_seconds", "data_dir": "data_dir",
@@ -23,6 +23,7 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("model")
     group.add_argument("--backend", help="LLM backend: local (default), openai, fake")
     group.add_argument("--model", help="local: GGUF path or model name; openai: model id")
+    group.add_argument("--lora", metavar="PATH", help="local: apply this LoRA adapter (llama.cpp GGUF) to the model")
     group.add_argument("--base-url", dest="base_url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1")
     group.add_argument("--api-key", dest="api_key", help="API key (prefer SAFEGEN_API_KEY or OPENAI_API_KEY)")
     group.add_argument("--temperature", type=float)

@@ -1,0 +1,1 @@
+"""HexaCoder's fine-tuning pipeline: oracle-guided vulnerable/fixed pairs per CWE, then a LoRA adapter for the local model."""
