@@ -11,7 +11,6 @@ import pytest
 
 from safegen.backends.interface import ChatMessage, GenerationParams
 from safegen.backends.local import LocalBackend, unload_all
-from safegen.backends.models import resolve_model
 from safegen.backends.openai_compat import OpenAICompatBackend
 from safegen.cli.common import add_model_options, settings_from_args
 from safegen.config import Settings, load_settings
@@ -30,11 +29,8 @@ RANK = 4
 
 
 @pytest.fixture(scope="module")
-def model_path() -> Path:
-    try:
-        return resolve_model("qwen2.5-coder-0.5b", None)
-    except ModelError as exc:
-        pytest.fail(f"the small model is not installed: {exc}")
+def model_path(small_model_path: Path) -> Path:
+    return small_model_path
 
 
 @pytest.fixture(autouse=True)

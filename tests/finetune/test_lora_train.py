@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 from safegen.backends.local import LocalBackend, unload_all
-from safegen.backends.models import resolve_model
-from safegen.errors import InputError, ModelError
+from safegen.errors import InputError
 from safegen.finetune.gguf_lora import read_lora_gguf
 from safegen.finetune.lora import (
     REPORT_FILE,
@@ -45,11 +44,8 @@ PAIRS = [
 
 
 @pytest.fixture(scope="module")
-def model_path() -> Path:
-    try:
-        return resolve_model("qwen2.5-coder-0.5b", None)
-    except ModelError as exc:
-        pytest.fail(f"the small model is not installed: {exc}")
+def model_path(small_model_path: Path) -> Path:
+    return small_model_path
 
 
 def test_changed_mask_marks_replaced_and_inserted_tokens() -> None:
