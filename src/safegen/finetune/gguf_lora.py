@@ -18,12 +18,12 @@ import numpy as np
 import numpy.typing as npt
 
 from safegen.errors import ModelError
+from safegen.finetune import INSTALL_HINT
 from safegen.finetune.gguf_header import read_header
 
 __all__ = ["MODULE_NAMES", "LoraFile", "base_architecture", "base_tensor_shapes", "llama_cpp_name", "read_lora_gguf",
            "write_lora_gguf"]
 
-_INSTALL_HINT = 'install the fine-tuning extra: pip install "safegen[finetune]" (or pip install "gguf>=0.17")'
 
 # Hugging Face (Qwen2 / Llama style) module -> llama.cpp tensor name inside a block.
 MODULE_NAMES: dict[str, str] = {
@@ -49,12 +49,13 @@ class LoraFile(NamedTuple):
     tensors: dict[str, FloatArray]
 
 
-def _import_gguf() -> Any:
+def import_gguf() -> Any:
+    """The gguf package, or a ModelError that says how to install it."""
     try:
         import gguf
     except ImportError as exc:
         raise ModelError(f"writing a llama.cpp LoRA adapter needs the gguf package ({exc})",
-                         hint=_INSTALL_HINT) from None
+                         hint=INSTALL_HINT) from None
     return gguf
 
 
@@ -111,7 +112,7 @@ def write_lora_gguf(path: str | os.PathLike[str], weights: Mapping[str, tuple[An
             _check_fit(module, base, a, b, base_shapes)
         tensors[base] = (a, b)
 
-    gguf = _import_gguf()
+    gguf = import_gguf()
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
@@ -143,7 +144,7 @@ def _write(gguf: Any, writer: Any, tensors: Mapping[str, tuple[FloatArray, Float
 
 
 def _reader(path: str | os.PathLike[str]) -> Any:
-    gguf = _import_gguf()
+    gguf = import_gguf()
     if not Path(path).is_file():
         raise ModelError(f"GGUF file not found: {path}", hint="check the path")
     try:

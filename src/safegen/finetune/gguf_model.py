@@ -16,10 +16,9 @@ import numpy as np
 
 from safegen import progress
 from safegen.errors import ModelError
+from safegen.finetune import INSTALL_HINT
 from safegen.finetune.gguf_header import GGUFHeader, TensorInfo, read_header
-from safegen.finetune.gguf_lora import MODULE_NAMES
-
-_INSTALL_HINT = 'install the fine-tuning extra: pip install "safegen[finetune]"'
+from safegen.finetune.gguf_lora import MODULE_NAMES, import_gguf
 
 # llama.cpp tensor name inside a block -> Hugging Face module name inside model.layers.<i>.
 _BLOCK_NAMES = {llama: hf for hf, llama in MODULE_NAMES.items()}
@@ -73,11 +72,8 @@ def qwen2_config(header: GGUFHeader) -> Any:
 
 def dequantize(path: str | os.PathLike[str], info: TensorInfo) -> np.ndarray:
     """One tensor as float32 in numpy order, read through a memory map."""
-    try:
-        import gguf
-        from gguf.quants import dequantize as gguf_dequantize
-    except ImportError as exc:
-        raise ModelError(f"loading GGUF weights needs the gguf package ({exc})", hint=_INSTALL_HINT) from None
+    gguf = import_gguf()
+    from gguf.quants import dequantize as gguf_dequantize
     qtype = gguf.GGMLQuantizationType(info.ggml_type)
     block, type_size = gguf.GGML_QUANT_SIZES[qtype]
     rows = int(np.prod(info.shape[:-1])) if len(info.shape) > 1 else 1
@@ -96,7 +92,7 @@ def load_model(path: str | os.PathLike[str]) -> Any:
         import torch
         from transformers import Qwen2ForCausalLM
     except ImportError as exc:
-        raise ModelError(f"fine-tuning needs torch and transformers ({exc})", hint=_INSTALL_HINT) from None
+        raise ModelError(f"fine-tuning needs torch and transformers ({exc})", hint=INSTALL_HINT) from None
     path = Path(path)
     header = read_header(path)
     config = qwen2_config(header)

@@ -22,6 +22,7 @@ from typing import Any
 from safegen import progress
 from safegen.backends.interface import ChatMessage
 from safegen.errors import InputError, ModelError
+from safegen.finetune import INSTALL_HINT
 from safegen.finetune.gguf_lora import (
     base_architecture,
     base_tensor_shapes,
@@ -87,17 +88,17 @@ def changed_mask(before: Sequence[int], after: Sequence[int]) -> list[bool]:
     return mask
 
 
-def _import_block(code: str) -> str:
-    return "\n".join(f"import {m}" for m in codecheck.imported_modules(code))
+def _import_lines(code: str) -> list[str]:
+    return [f"import {m}" for m in codecheck.imported_modules(code)]
 
 
 def example_turns(pair: TrainingPair, *, imports_step: bool = True) -> list[tuple[str, list[ChatMessage], str, str]]:
     """(name, prompt messages, fixed answer, vulnerable answer) for each training turn of one pair."""
-    fixed_imports = [f"import {m}" for m in codecheck.imported_modules(pair.fixed)]
+    fixed_imports = _import_lines(pair.fixed)
     turns = []
     if imports_step and fixed_imports:
         turns.append((f"{pair.scenario_id}/imports", templates.imports_messages(pair.requirement),
-                      templates.fenced(_import_block(pair.fixed)), templates.fenced(_import_block(pair.vulnerable))))
+                      templates.fenced("\n".join(fixed_imports)), templates.fenced("\n".join(_import_lines(pair.vulnerable)))))
     code_prompt = templates.generation_messages(pair.requirement, entry_point=pair.entry_point,
                                                 imports=fixed_imports)
     turns.append((f"{pair.scenario_id}/code", code_prompt, templates.fenced(pair.fixed),
@@ -184,7 +185,7 @@ def train(pairs: Sequence[TrainingPair], base_model: str | Path, out_dir: Path,
         from peft import LoraConfig, get_peft_model
     except ImportError as exc:
         raise ModelError(f"fine-tuning needs torch and peft ({exc})",
-                         hint='install the fine-tuning extra: pip install "safegen[finetune]"') from None
+                         hint=INSTALL_HINT) from None
     from safegen.backends.local import LocalBackend
     from safegen.finetune.gguf_model import load_model
 
