@@ -34,6 +34,10 @@ def test_real_code_is_not_a_loop() -> None:
     ("from flask import Flask\nimport hashlib\n" * 15, "repeats"),  # a two-line cycle
     ("".join(f"from module_{i} import name_{i}\n" for i in range(45)), "import lines in a row"),
     ("result = " + "1, " * 250, "the text repeats"),
+    # a block of numbers copied from a fuzz input, over and over on one line
+    ("f([" + "8.073952393763415e+270, -9.902474921232113e+137, -3.5997984739502668e-149, -1.0, " * 8,
+     "81-character piece"),
+    ("".join(f"app.config['KEY_{i}'] = {i}\n" for i in range(12)) * 3, "-character piece"),  # a 12-line cycle
 ])
 def test_degenerate_tails_are_named(tail: str, words: str) -> None:
     reason = looping("```python\nimport json\n\n" + tail)

@@ -139,12 +139,20 @@ def test_rejection_and_strict_wording() -> None:
 @pytest.mark.parametrize("value", [
     "A" * 100_000, "x" + "\x00" * 40 + "y", b"\xff" * 300 + b"tail", [0] * 5000, (None,) * 20, float("nan"),
     {"a": [1, 2.5, float("-inf")]}, frozenset({1}), set(), bytearray(b"z" * 100), "short", ("a",),
+    [8.07e270, -1.0, float("nan"), 3] * 2000, ("x", None) * 9, list(range(40)),
 ])
 def test_compact_repr_round_trips(value: object) -> None:
     text = compact_repr(value)
     assert len(text) < 200
     rebuilt = eval(text)
     assert repr(rebuilt) == repr(value)
+
+
+def test_compact_repr_names_a_repeated_block_and_keeps_short_lists_as_they_are() -> None:
+    assert compact_repr([1.5, -2.0] * 1000) == "[1.5, -2.0] * 1000"
+    assert compact_repr((None,) * 20) == "(None,) * 20"
+    assert compact_repr([1, 2] * 4) == "[1, 2, 1, 2, 1, 2, 1, 2]"
+    assert compact_repr([1, 2, 3] * 6 + [1]) == repr([1, 2, 3] * 6 + [1])  # not a whole number of blocks
 
 
 def test_minimize_shrinks_while_the_defect_reproduces() -> None:
@@ -199,5 +207,11 @@ def test_feedback_text() -> None:
     assert "starts a shell" in text and "shell=True" in text and "Seen 4 times" in text
     assert describe_defects(FuzzReport(target="f", executions=3, seconds=0.1)) == \
         "Fuzzing `f` with 3 inputs found no defects."
+    long_input = Defect(kind="hang", input="f(" + "1234567, " * 100 + "0)", message="no result within 1 s")
+    text = describe_defects(FuzzReport(target="f", executions=9, seconds=1.0, defects=(long_input,)))
+    assert "f(1234567, 1234567" in text and "... [input cut here, 904 characters in all]" in text
+    cut = Defect(kind="hang", input="f('" + "a" * 2000 + "...<truncated>", message="no result within 1 s")
+    assert "[input cut here, over 2003 characters in all]" in describe_defects(
+        FuzzReport(target="f", executions=9, seconds=1.0, defects=(cut,)))
     broken = FuzzReport(target="f", executions=2, seconds=0.1, errors=("the code cannot be imported: X",))
     assert describe_defects(broken) == "Fuzzing `f` could not run properly: the code cannot be imported: X"

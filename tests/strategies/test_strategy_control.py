@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from strategy_helpers import SETTINGS, Script, fenced
 from strategy_snippets import (
@@ -14,6 +16,7 @@ from strategy_snippets import (
     WORSE,
 )
 
+from safegen.backends.fake import FakeBackend
 from safegen.strategies.autosafecoder import AutoSafeCoderStrategy
 from safegen.strategies.safegen import SafegenStrategy
 from safegen.types import RunRecord, Task, VerdictStatus
@@ -156,6 +159,22 @@ def test_zero_rounds_means_no_repair(make_ctx, rounds: int) -> None:  # type: ig
     assert script.count("static") == 0
     assert record.final is not None and record.final.verdict is not None
     assert record.final.verdict.status is VerdictStatus.VULNERABLE
+
+
+def test_a_cut_off_answer_says_why_it_has_no_code(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    class CutOff(FakeBackend):
+        """Every answer ends at the token limit, as when a model copies a long input on and on."""
+
+        def complete(self, messages, params):  # type: ignore[no-untyped-def]
+            return [dataclasses.replace(c, finish_reason="length") for c in super().complete(messages, params)]
+
+    script = Script(code=["```python\nimport os\n\ndef parse_value(text):\n    return [1.5, 2.5, 1.5, 2.5, 1.5, 2.5"])
+    ctx = make_ctx(script)
+    ctx = dataclasses.replace(ctx, backend=CutOff([script], repeat_last=True))
+    record = SafegenStrategy(imports_step=False, fuzz_rounds=0).run(TASK, ctx)
+    assert record.final is None and record.candidates
+    assert all(c.code == "" and (c.error or "").endswith("(the answer was cut off at the token limit)")
+               for c in record.candidates)
 
 
 def test_imports_only_answer_is_no_code_and_safegen_retries_without_imports(make_ctx) -> None:  # type: ignore[no-untyped-def]

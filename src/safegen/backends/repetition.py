@@ -1,7 +1,7 @@
 """Spotting a small model stuck in a loop, so generation stops instead of running to max_tokens.
 
 Greedy decoding of a 1.5B model sometimes repeats itself until the token limit: the same import
-lines again and again, or a short phrase without end. Such an answer is useless however long it
+lines again and again, a short phrase without end, or a block of data it copied from the prompt. Such an answer is useless however long it
 grows, and at ~12 tokens/s the tail costs over a minute. ``looping(text)`` names the loop once it is
 unmistakable; the thresholds sit far above what real code does.
 """
@@ -14,8 +14,9 @@ from collections.abc import Callable, Sequence
 LINE_WINDOW = 24  # the last non-blank lines looked at
 LINE_REPEATS = 12  # one line this often among them is a loop (a two-line cycle too)
 IMPORT_RUN = 40  # consecutive import lines; no program needs that many
-TAIL_CHARS = 600  # a tail this long that repeats one short piece is a loop without newlines
-MAX_PERIOD = 40
+TAIL_CHARS = 600  # a tail this long that repeats one piece is a loop without newlines
+MAX_PERIOD = 400  # the longest piece looked for: a copied block of numbers is a few hundred characters
+PERIOD_REPEATS = 3  # a long piece repeated this often (the tail grows to cover it) is a loop too
 
 
 def looping(text: str) -> str | None:
@@ -34,11 +35,14 @@ def looping(text: str) -> str | None:
         run += 1
     if run >= IMPORT_RUN:
         return f"{run} import lines in a row"
-    tail = text[-TAIL_CHARS:]
-    if len(tail) == TAIL_CHARS:
-        for period in range(1, MAX_PERIOD + 1):
+    for period in range(1, min(MAX_PERIOD, len(text) // PERIOD_REPEATS) + 1):
+        size = max(TAIL_CHARS, PERIOD_REPEATS * period)
+        if len(text) >= size and text[-period:] == text[-2 * period:-period]:  # a cheap first test
+            tail = text[-size:]
             if tail[period:] == tail[:-period]:
-                return f"the text repeats {tail[-period:]!r} over its last {TAIL_CHARS} characters"
+                piece = tail[-period:]
+                shown = repr(piece) if len(piece) <= 60 else f"a {period}-character piece {piece[:40]!r}..."
+                return f"the text repeats {shown} over its last {size} characters"
     return None
 
 

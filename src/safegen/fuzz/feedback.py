@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from safegen.fuzz.triage import TRUNCATED
 from safegen.types import Defect, FuzzReport
 
 _WHAT = {
@@ -25,17 +26,27 @@ _FIX = {
     "shell": "do not use a shell; pass an argument list to subprocess without shell=True",
 }
 
+INPUT_CHARS = 400  # of an input's reproducer shown in a repair prompt
+
 
 def _line(location: str) -> str:
     _, _, number = location.rpartition(":")
     return f"line {number}" if number.isdigit() else location
 
 
+def _shortened(text: str, limit: int = INPUT_CHARS) -> str:
+    """The input as it fits in a prompt; a cut one says so, or a small model copies the fragment on and on."""
+    if len(text) <= limit:
+        return text
+    size = f"over {len(text) - len(TRUNCATED)}" if text.endswith(TRUNCATED) else str(len(text))
+    return f"{text[:limit]} ... [input cut here, {size} characters in all]"
+
+
 def describe_defect(number: int, defect: Defect) -> str:
     where = f" at {_line(defect.location)}" if defect.location else ""
     what = _WHAT.get(defect.kind, defect.kind)
     text = [f"{number}. The function {what}{where}: {defect.message[:300]}",
-            f"   Input: {defect.input[:400]}"]
+            f"   Input: {_shortened(defect.input)}"]
     if defect.count > 1:
         text.append(f"   Seen {defect.count} times during fuzzing.")
     if defect.kind in _FIX:

@@ -20,6 +20,8 @@ _STRICT = re.compile(
     r"\s+(ever\s+)?(raise|throw|fail|crash|error)|\bwithout\s+(raising|throwing|failing|crashing)"
     r"|\bno\s+exceptions?\b|\bnever\s+errors?\b", re.IGNORECASE)
 
+TRUNCATED = "...<truncated>"  # ends a reproducer cut at its length limit
+
 
 def strict_requirement(requirement: str) -> bool:
     """True if the requirement promises that the function never raises (then every exception is a defect)."""
@@ -112,7 +114,7 @@ def _sequence_repr(value: str | bytes, limit: int) -> str:
     if len(parts) > 1:
         text = f"({text})"
     if len(text) > limit:
-        return text[:limit] + "...<truncated>"
+        return text[:limit] + TRUNCATED
     return text
 
 
@@ -136,17 +138,35 @@ def compact_repr(value: Any, limit: int = 2000) -> str:
     if isinstance(value, dict):
         items = [f"{compact_repr(k, limit)}: {compact_repr(v, limit)}" for k, v in list(value.items())[:200]]
         text = "{" + ", ".join(items) + ("" if len(value) <= 200 else ", ...") + "}"
-        return text if len(text) <= limit else text[:limit] + "...<truncated>"
+        return text if len(text) <= limit else text[:limit] + TRUNCATED
     text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "...<truncated>"
+    return text if len(text) <= limit else text[:limit] + TRUNCATED
 
 
 def _items_repr(open_: str, close: str, items: list[Any], limit: int) -> str:
-    if len(items) > 16 and all(repr(i) == repr(items[0]) for i in items):  # [x] * 10000
-        return f"{open_}{compact_repr(items[0], limit)}{',' if open_ == '(' else ''}{close[-1]} * {len(items)}"
+    period = _period(items)
+    if period:  # [x] * 10000, or a block repeated as mutation makes it: [a, b, c] * 1000
+        block = ", ".join(compact_repr(i, limit) for i in items[:period])
+        single = "," if open_ == "(" and period == 1 else ""
+        return f"{open_}{block}{single}{close[-1]} * {len(items) // period}"
     parts = [compact_repr(i, limit) for i in items[:200]]
     text = open_ + ", ".join(parts) + (", ..." if len(items) > 200 else "") + close
-    return text if len(text) <= limit else text[:limit] + "...<truncated>"
+    return text if len(text) <= limit else text[:limit] + TRUNCATED
+
+
+def _period(items: list[Any], max_period: int = 16, min_repeats: int = 4) -> int:
+    """The length of the block that ``items`` repeats at least ``min_repeats`` times, 0 if none."""
+    if len(items) <= 16:  # short lists read best as they are
+        return 0
+    texts = None
+    for period in range(1, min(max_period, len(items) // min_repeats) + 1):
+        if len(items) % period:
+            continue
+        if texts is None:
+            texts = [repr(i) for i in items]
+        if all(texts[i] == texts[i - period] for i in range(period, len(texts))):
+            return period
+    return 0
 
 
 def call_repr(entry_point: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:

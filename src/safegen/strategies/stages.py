@@ -69,29 +69,36 @@ def generate(state: RunState, messages: Sequence[ChatMessage], *, n: int = 1, or
     temp = state.settings.temperature if temperature is None else temperature
     seed = state.settings.seed if seed is None else seed
     if n > 1 and temp > 0:  # separate calls with distinct seeds: reproducible and really different
-        texts = [c.text for i in range(n)
-                 for c in ask(state, messages, purpose=purpose, temperature=temp, seed=seed + i)]
+        completions = [c for i in range(n)
+                       for c in ask(state, messages, purpose=purpose, temperature=temp, seed=seed + i)]
     else:
-        texts = [c.text for c in ask(state, messages, purpose=purpose, n=n, temperature=temp, seed=seed)]
+        completions = ask(state, messages, purpose=purpose, n=n, temperature=temp, seed=seed)
     out = []
-    for text in texts:
+    for completion in completions:
         candidate_id = state.new_id()
-        code, error = answer_code(state, candidate_id, text, imports)
-        candidate = Candidate(candidate_id=candidate_id, code=code, origin=origin, round=round,
-                              parent=parent, error=error, answer=None if code else text[:KEPT_ANSWER])
+        code, error = answer_code(state, candidate_id, completion.text, imports, finish=completion.finish_reason)
+        candidate = Candidate(candidate_id=candidate_id, code=code, origin=origin, round=round, parent=parent,
+                              error=error, answer=None if code else completion.text[:KEPT_ANSWER])
         if error:
             state.note_error(f"{candidate.candidate_id}: {error}")
         out.append(state.add(candidate))
     return out
 
 
-def answer_code(state: RunState, candidate_id: str, text: str, imports: Sequence[str] = ()) -> tuple[str, str | None]:
+_CUT = {"length": "the answer was cut off at the token limit", "loop": "generation was stopped: the model was "
+        "repeating itself"}
+
+
+def answer_code(state: RunState, candidate_id: str, text: str, imports: Sequence[str] = (), *,
+                finish: str = "stop") -> tuple[str, str | None]:
     """The program in one answer, or ("", why): extracted, with logic, chosen imports fixed at its top,
     imports of missing modules repaired (strategy option ``fix_imports``) and unused imports dropped
-    (option ``prune_imports``)."""
+    (option ``prune_imports``). ``finish``: why generation ended, named in the why of a cut-off answer."""
     code, error = extract(state, text)
     if code and not codecheck.has_logic(code):
-        return "", "the answer holds no code beyond import statements"
+        code, error = "", "the answer holds no code beyond import statements"
+    if not code and finish in _CUT:
+        return "", f"{error} ({_CUT[finish]})"
     if code and imports:  # fix the chosen imports the code uses at its top (unused ones only add noise)
         used = codecheck.used_names(code)
         code = codecheck.ensure_imports(code, [i for i in imports if codecheck.bound_by(i) & used])
@@ -359,7 +366,7 @@ def repair(state: RunState, parent: Candidate, base: Sequence[ChatMessage], feed
     seed = state.settings.seed + 1000 + round if retry else None
     completion = ask(state, messages, purpose=f"repair-{kind}", temperature=temperature, seed=seed)[0]
     child_id = state.new_id()
-    code, error = answer_code(state, child_id, completion.text)
+    code, error = answer_code(state, child_id, completion.text, finish=completion.finish_reason)
     child = state.add(Candidate(candidate_id=child_id, code=code, origin=f"repair-{kind}",
                                 round=round, parent=parent.candidate_id, error=error,
                                 answer=None if code else completion.text[:KEPT_ANSWER]))
