@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -92,16 +91,6 @@ def _llm_seeds(settings: Settings, requirement: str, code: str, function: str) -
             backend.close()
 
 
-def _use_private_hypothesis_dir(settings: Settings) -> None:
-    """Keep hypothesis' caches out of the user's project (it writes .hypothesis/ into the cwd)."""
-    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
-        return
-    from hypothesis.configuration import set_hypothesis_home_dir
-    from platformdirs import user_cache_dir
-
-    set_hypothesis_home_dir(os.path.join(settings.cache_dir or user_cache_dir("safegen"), "hypothesis"))
-
-
 def _localize(report: FuzzReport, path: Path, function: str) -> FuzzReport:
     """Locations and reproducers in terms of the user's file instead of the sandbox's target.py."""
     module = path.stem if path.stem.isidentifier() else None
@@ -152,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from safegen.fuzz import IMPORT_ERROR, fuzz_function
+    from safegen.fuzz.strategies import use_private_storage
     from safegen.sandbox import Sandbox
 
     path, function = parse_target(args.target)
@@ -167,7 +157,7 @@ def _run(args: argparse.Namespace) -> int:
         if problem:
             extra_errors.append(problem)
             progress.note(problem)
-    _use_private_hypothesis_dir(settings)
+    use_private_storage(settings.cache_dir)
     with progress.step("starting the sandbox"):
         sandbox = Sandbox.create(settings)
     try:

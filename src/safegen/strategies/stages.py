@@ -217,7 +217,9 @@ def fuzz(state: RunState, candidate: Candidate) -> Candidate:
     if codecheck.signature(candidate.code, entry) is None:
         return candidate
     from safegen.fuzz import fuzz_function
+    from safegen.fuzz.strategies import use_private_storage
 
+    use_private_storage(state.settings.cache_dir)
     if state.seeds is None and _importable(state, candidate.code, entry):  # else a later version may be
         from safegen.fuzz.seeds import propose_seeds
 

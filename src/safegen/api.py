@@ -1,0 +1,73 @@
+"""The Python API in three calls, each building its tools, running once and closing them again.
+
+    import safegen
+
+    record = safegen.generate("Write a function save_upload(filename: str, data: bytes) -> str ...")
+    print(record.final.code, record.final.verdict.status)
+    verdict = safegen.scan(open("app.py").read())
+    report = safegen.fuzz(code, "parse_header")
+
+Keyword arguments are settings (``strategy="autosafecoder"``, ``backend="openai"``, ``base_url=...``,
+``model=...``, ``max_rounds=2``); they override ``[tool.safegen]``, ``safegen.toml`` and ``SAFEGEN_*`` as
+command-line flags do. For many tasks keep the tools: ``with safegen.Session(settings) as s: s.run(task)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from safegen.backends.interface import LLMBackend
+from safegen.config import Settings, load_settings
+from safegen.errors import InputError
+from safegen.session import Session
+from safegen.types import FuzzReport, RunRecord, Task, Verdict
+
+
+def _settings(overrides: dict[str, Any]) -> Settings:
+    """The settings from the config file and SAFEGEN_* variables, with ``overrides`` on top."""
+    return load_settings(overrides)
+
+
+def generate(requirement: str, *, entry_point: str | None = None, tests: str | None = None,
+             backend: LLMBackend | None = None, **overrides: Any) -> RunRecord:
+    """Generate and harden code for ``requirement`` (text, or a Python prompt with a signature and docstring).
+
+    ``tests``: Python source with asserts the code must pass; ``backend``: an LLM backend object to use
+    instead of the one the settings name. The record's ``final`` is the chosen candidate (None when the
+    model gave no usable code), ``final.verdict`` the in-loop analyzers' verdict on it.
+    """
+    from safegen.prompts.extract import find_entry_point
+
+    if not requirement.strip():
+        raise InputError("the requirement is empty", hint="describe the function to write")
+    config = _settings(overrides)
+    task = Task(task_id="api", requirement=requirement, entry_point=entry_point or find_entry_point(requirement),
+                tests=tests)
+    with Session(config, backend=backend) as session:
+        return session.run(task, config.strategy)
+
+
+def scan(code: str, *, path: str = "code.py", **overrides: Any) -> Verdict:
+    """The analyzer ensemble's verdict on one piece of code (status, findings with CWE, analyzer errors)."""
+    from safegen.analyzers.ensemble import Ensemble
+
+    with Ensemble.default(_settings(overrides)) as ensemble:
+        return ensemble.check(code, path=path)
+
+
+def fuzz(code: str, function: str, *, seeds: Sequence[Any] = (), requirement: str = "",
+         **overrides: Any) -> FuzzReport:
+    """Fuzz ``function`` of ``code`` inside the sandbox; ``seeds`` are argument lists tried first."""
+    from safegen.fuzz import fuzz_function
+    from safegen.fuzz.strategies import use_private_storage
+    from safegen.sandbox import Sandbox
+
+    config = _settings(overrides)
+    use_private_storage(config.cache_dir)
+    sandbox = Sandbox.create(config)
+    try:
+        return fuzz_function(sandbox, code, function, seeds=list(seeds), iterations=config.fuzz_iterations,
+                             seconds=config.fuzz_seconds, requirement=requirement, rng_seed=config.seed)
+    finally:
+        sandbox.close()
