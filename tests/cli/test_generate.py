@@ -74,6 +74,32 @@ def test_still_vulnerable_exits_1_and_text_starts_with_the_code(capsys: pytest.C
     assert "CWE-" in out.out and "vulnerable" in out.out
 
 
+def test_sarif_names_the_final_codes_findings_and_code_out_writes_it(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    ScriptedBackend.replies = (fence(VULNERABLE),)
+    target = tmp_path / "parse.py"
+    code = main(["generate", PROMPT, *FAST, "--strategy", "baseline", "--format", "sarif",
+                 "--code-out", str(target)])
+    assert code == 1
+    log = json.loads(capsys.readouterr().out)
+    run = log["runs"][0]
+    assert log["version"] == "2.1.0" and run["tool"]["driver"]["name"] == "safegen"
+    assert target.read_text() == VULNERABLE
+    assert run["artifacts"][0]["contents"]["text"] == VULNERABLE
+    eval_results = [r for r in run["results"] if r["properties"].get("cwe") in (78, 94, 95)]
+    assert eval_results, run["results"]
+    location = eval_results[0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"].endswith("parse.py") and location["region"]["startLine"] == 2
+
+
+def test_sarif_of_secure_code_has_no_results(capsys: pytest.CaptureFixture[str]) -> None:
+    ScriptedBackend.replies = (fence(FIXED),)
+    assert main(["generate", PROMPT, *FAST, "--strategy", "baseline", "--format", "sarif"]) == 0
+    run = json.loads(capsys.readouterr().out)["runs"][0]
+    assert run["results"] == [] and run["artifacts"][0]["location"]["uri"] == "generated.py"
+    assert run["invocations"][0]["executionSuccessful"] is True
+
+
 def test_progress_goes_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
     ScriptedBackend.replies = (fence(FIXED),)
     assert main(["generate", PROMPT, "--backend", "scripted", "--strategy", "prompted"]) == 0

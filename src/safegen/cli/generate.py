@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from safegen import progress
@@ -38,7 +40,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--entry-point", dest="entry_point", help="name of the function to generate")
     add_model_options(parser)
     add_sandbox_options(parser)
-    add_output_options(parser, ("text", "json"))
+    add_output_options(parser, ("text", "json", "sarif"))
+    parser.add_argument("--code-out", dest="code_out", metavar="FILE",
+                        help="also write the final code to FILE (sarif locations then point into it)")
     parser.set_defaults(handler=run)
 
 
@@ -123,9 +127,42 @@ def run(args: argparse.Namespace) -> int:
             record = session.run(task, settings.strategy)
     finally:
         _unload_models()
+    if args.code_out and record.final is not None and record.final.code:
+        write_code(record.final.code, args.code_out)
     if args.format == "json":
         text = json.dumps(record.to_dict(), indent=2)
+    elif args.format == "sarif":
+        text = render_run_sarif(record, args.code_out or GENERATED_PATH)
     else:
         text = render_run_text(record, verbose=bool(args.verbose))
     write_output(text, args.output)  # written even without code: the record shows what the model said
     return exit_code(record)
+
+
+GENERATED_PATH = "generated.py"  # the artifact SARIF names when the code is not written to a file
+
+
+def write_code(code: str, path: str) -> None:
+    """Write the final code to ``path`` (InputError when that fails)."""
+    try:
+        Path(path).write_text(code if code.endswith("\n") else code + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write the code to {path}: {exc.strerror or exc}",
+                         hint="pass a writable --code-out path") from None
+
+
+def render_run_sarif(record: RunRecord, path: str) -> str:
+    """SARIF for the final code: its remaining findings and analyzer errors, its text embedded as the artifact."""
+    from safegen.analyzers.scan import FileResult, ScanReport
+    from safegen.report import sarif
+
+    final = record.final
+    verdict = final.verdict if final is not None else None
+    if final is None or not final.code or verdict is None:
+        files: tuple[FileResult, ...] = ()
+    else:
+        files = (FileResult(path=path, status=verdict.status,
+                            findings=tuple(replace(f, path=path) for f in verdict.findings),
+                            errors=tuple(replace(e, path=path) for e in verdict.errors)),)
+    report = ScanReport(files=files, analyzers=dict(record.tool_versions))
+    return sarif.render(report, {path: final.code} if files and final is not None else None)

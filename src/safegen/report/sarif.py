@@ -116,5 +116,10 @@ def to_data(report: ScanReport) -> dict[str, Any]:
     }
 
 
-def render(report: ScanReport) -> str:
-    return json.dumps(to_data(report), indent=2, ensure_ascii=False)
+def render(report: ScanReport, contents: dict[str, str] | None = None) -> str:
+    """The SARIF log as JSON; ``contents`` embeds files' text by path (for generated code not on disk)."""
+    data = to_data(report)
+    if contents:
+        data["runs"][0]["artifacts"] = [{"location": {"uri": artifact_uri(path), "uriBaseId": "%SRCROOT%"},
+                                         "contents": {"text": text}} for path, text in contents.items()]
+    return json.dumps(data, indent=2, ensure_ascii=False)
