@@ -20,13 +20,16 @@ def fenced(code: str) -> str:
 class Script:
     """A scripted model: one reply queue per request kind (code, static, fuzz, tests, imports, other).
 
-    Each queue's last reply repeats once the others are used up.
+    Each queue's last reply repeats once the others are used up. With ``plain`` replies, requests under the
+    plain system prompt alone are served from them (kind "plain") instead of from ``code``.
     """
 
     def __init__(self, code: Sequence[str] = (), static: Sequence[str] = (), fuzz: Sequence[str] = (),
-                 imports: Sequence[str] = (), other: Sequence[str] = ("[]",), tests: Sequence[str] = ()) -> None:
+                 imports: Sequence[str] = (), other: Sequence[str] = ("[]",), tests: Sequence[str] = (),
+                 plain: Sequence[str] = ()) -> None:
         self.queues = {"code": deque(code), "static": deque(static), "fuzz": deque(fuzz),
-                       "imports": deque(imports), "other": deque(other), "tests": deque(tests)}
+                       "imports": deque(imports), "other": deque(other), "tests": deque(tests),
+                       "plain": deque(plain)}
         self.log: list[str] = []
 
     @staticmethod
@@ -46,6 +49,8 @@ class Script:
 
     def __call__(self, messages: Sequence[ChatMessage], params: GenerationParams) -> str:
         kind = self.kind(messages)
+        if kind == "code" and self.queues["plain"] and messages[0].content == templates.SYSTEM_PLAIN:
+            kind = "plain"
         self.log.append(kind)
         queue = self.queues[kind]
         if not queue:

@@ -264,3 +264,52 @@ def test_safegen_drops_imports_the_code_never_uses(make_ctx) -> None:  # type: i
     kept = SafegenStrategy(imports_step=False, fuzz_rounds=0, prune_imports=False).run(
         TASK, make_ctx(Script(code=[fenced(boilerplate)])))
     assert kept.final is not None and kept.final.code.startswith("import pickle\n")
+
+
+def test_examples_still_failing_bring_a_plain_prompt_answer_that_wins(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    # the security prompt's answer is clean but wrong and its repair changes nothing; the plain prompt's works
+    script = Script(code=[fenced(BROKEN)], tests=[fenced(BROKEN)], plain=[fenced(FIXED)])
+    record = SafegenStrategy(imports_step=False, fuzz_rounds=0).run(TASK, make_ctx(script))
+    assert script.count("plain") == 1
+    assert record.final is not None and record.final.origin == "plain" and "ast.literal_eval" in record.final.code
+    assert record.final.tests is not None and record.final.tests.passed
+
+    off = Script(code=[fenced(BROKEN)], tests=[fenced(BROKEN)], plain=[fenced(FIXED)])
+    record = SafegenStrategy(imports_step=False, fuzz_rounds=0, plain_fallback=False).run(TASK, make_ctx(off))
+    assert off.count("plain") == 0 and record.final is not None and record.final.origin != "plain"
+
+
+def test_a_plain_answer_is_repaired_and_never_beats_cleaner_code(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    # the plain answer works with eval(): its findings go back first; repaired, it wins
+    script = Script(code=[fenced(BROKEN)], tests=[fenced(BROKEN)], plain=[fenced(VULNERABLE)], static=[fenced(FIXED)])
+    record = SafegenStrategy(imports_step=False, fuzz_rounds=0).run(TASK, make_ctx(script))
+    assert script.count("plain") == 1 and script.count("static") == 1
+    assert record.final is not None and "ast.literal_eval" in record.final.code
+    assert record.final.verdict is not None and record.final.verdict.is_secure
+
+    # left vulnerable, it loses to the clean (if wrong) answer: security comes before the examples
+    stuck = Script(code=[fenced(BROKEN)], tests=[fenced(BROKEN)], plain=[fenced(VULNERABLE)],
+                   static=[fenced(VULNERABLE)])
+    record = SafegenStrategy(imports_step=False, fuzz_rounds=0).run(TASK, make_ctx(stuck))
+    assert record.final is not None and "eval(" not in record.final.code and record.final.origin != "plain"
+
+
+def test_the_imports_step_keeps_only_security_modules(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    reply = fenced("import re\nimport math\nimport secrets\nimport random\nfrom defusedxml import ElementTree\n")
+    script = Script(imports=[reply], code=[fenced(FIXED)])
+    record = SafegenStrategy(fuzz_rounds=0).run(TASK, make_ctx(script))
+    assert record.config["strategy_options"]["imports"] == ["import secrets", "import defusedxml"]
+
+
+def test_working_code_outranks_a_better_learned_score(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    class Scorer:
+        """Rates the wrong answer as the less vulnerable-looking one."""
+
+        def score(self, code: str) -> float:
+            return 0.1 if "return text" in code else 0.9
+
+    script = Script(code=[fenced(BROKEN)], tests=[fenced(BROKEN)], plain=[fenced(FIXED)])
+    record = SafegenStrategy(imports_step=False, fuzz_rounds=0).run(TASK, make_ctx(script, scorer=Scorer()))
+    scores = {c.origin: c.score for c in record.candidates}
+    assert scores["sample"] == 0.1 and scores["plain"] == 0.9
+    assert record.final is not None and record.final.origin == "plain"

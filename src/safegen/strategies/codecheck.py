@@ -211,6 +211,22 @@ def _module_of(statement: str) -> str | None:
     return None
 
 
+# Modules whose job is a security control or the safe alternative to a risky one (secrets for random, json and
+# ast for pickle and eval, subprocess argument lists for os.system), the only ones the imports step (HexaCoder's
+# first step) may fix at the top of the code. General modules (re, math, os, random) only steer a small model
+# away from the task: a suggested `import re` turned a parenthesis parser into a wrong regex (HumanEval/1).
+SECURITY_MODULES = frozenset({
+    "argon2", "ast", "bcrypt", "bleach", "cryptography", "defusedxml", "hashlib", "hmac", "html", "ipaddress",
+    "itsdangerous", "json", "jwt", "markupsafe", "nacl", "passlib", "secrets", "shlex", "ssl", "subprocess",
+    "tempfile", "werkzeug.security", "werkzeug.utils",
+})
+
+
+def is_security_module(dotted: str) -> bool:
+    """Whether ``dotted`` (e.g. "cryptography.fernet") is or lies inside one of SECURITY_MODULES."""
+    return any(dotted == name or dotted.startswith(name + ".") for name in SECURITY_MODULES)
+
+
 def module_exists(dotted: str) -> bool:
     """True when the module (and each package on its way) is installed; found on disk, never imported."""
     if dotted in sys.modules:  # already loaded by this process (os.path, sys, ...)

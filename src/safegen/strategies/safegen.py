@@ -14,17 +14,19 @@ from safegen.types import Candidate
 
 class SafegenStrategy(StagedStrategy):
     """Security prompt + two-step imports + N samples ranked + static repair loop + repair of the task's failing
-    examples + fuzz repair, never worse; unused imports are dropped from every answer."""
+    examples + a plain-prompt answer when they still fail + fuzz repair, never worse; unused imports are dropped
+    from every answer."""
 
     name = "safegen"
     summary = ("security prompt with two-step imports, static repair loop with CWE feedback, repair of the "
-               "task's failing examples, sandboxed fuzz repair; returns the best version seen")
+               "task's failing examples (then a plain-prompt answer if they still fail), sandboxed fuzz repair; "
+               "returns the best version seen")
     needs_sandbox = True
     uses_scorer = True
 
     def __init__(self, *, imports_step: bool = True, secure_prompt: bool = True, samples: int | None = 1,
                  static_rounds: int | None = None, tests_rounds: int | None = 2, fuzz_rounds: int | None = 2,
-                 fix_imports: bool = True, prune_imports: bool = True) -> None:
+                 fix_imports: bool = True, prune_imports: bool = True, plain_fallback: bool = True) -> None:
         self.imports_step = imports_step
         self.prune_imports = prune_imports
         self.tests_rounds = tests_rounds
@@ -33,6 +35,7 @@ class SafegenStrategy(StagedStrategy):
         self.samples = samples
         self.static_rounds = static_rounds
         self.fuzz_rounds = fuzz_rounds
+        self.plain_fallback = plain_fallback
 
     def options(self, settings: Settings) -> dict[str, Any]:
         rounds = settings.max_rounds
@@ -41,7 +44,8 @@ class SafegenStrategy(StagedStrategy):
                 "static_rounds": rounds if self.static_rounds is None else min(self.static_rounds, rounds),
                 "tests_rounds": rounds if self.tests_rounds is None else min(self.tests_rounds, rounds),
                 "fuzz_rounds": rounds if self.fuzz_rounds is None else min(self.fuzz_rounds, rounds),
-                "fix_imports": self.fix_imports, "prune_imports": self.prune_imports}
+                "fix_imports": self.fix_imports, "prune_imports": self.prune_imports,
+                "plain_fallback": self.plain_fallback}
 
     def execute(self, state: RunState) -> Candidate | None:
         opts = state.options
@@ -66,7 +70,23 @@ class SafegenStrategy(StagedStrategy):
         if opts["tests_rounds"] > 0:
             current = stages.tests_repair_loop(state, current, base, max_rounds=opts["tests_rounds"],
                                                first_round=len(state.rounds) + 1, scored=True)
+        if opts["plain_fallback"] and stages.fails_tests(current):
+            current = self._plain_answer(state, current)
         if opts["fuzz_rounds"] > 0:
             stages.fuzz_repair_loop(state, current, base, max_rounds=opts["fuzz_rounds"],
                                     first_round=len(state.rounds) + 1)
         return None
+
+    @staticmethod
+    def _plain_answer(state: RunState, current: Candidate) -> Candidate:
+        """The task's examples still fail: ask once with the plain prompt (the security rules and imports can
+        steer a small model off the task), repair its findings, and keep whichever version ranks best."""
+        opts = state.options
+        plain = templates.generation_messages(state.task.requirement, system=templates.SYSTEM_PLAIN,
+                                              entry_point=state.entry_point)
+        answer = stages.analyze(state, stages.generate(state, plain, origin="plain"), scored=True)[0]
+        if not answer.code or stages.fails_tests(answer):
+            return current
+        stages.static_repair_loop(state, answer, plain, max_rounds=opts["static_rounds"],
+                                  first_round=len(state.rounds) + 1, scored=True, use_score=True)
+        return stages.best(state, use_score=True) or current

@@ -33,7 +33,7 @@ class SecureCoderStrategy(StagedStrategy):
         samples = stages.analyze(state, samples, scored=True)
         ranked = sorted((c for c in samples if c.code), key=lambda c: stages.securecoder_key(state, c))
         clean = [c for c in ranked if c.verdict is not None and c.verdict.is_secure and state.signature_ok(c)
-                 and not (c.tests is not None and not c.tests.passed)]
+                 and not stages.fails_tests(c)]
         if opts["refine"] and not clean:  # with a clean sample on top, refining the rest cannot change the answer
             for candidate in ranked:
                 prompt = stages.static_feedback(state, candidate)

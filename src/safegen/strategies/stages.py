@@ -117,9 +117,9 @@ MAX_IMPORTS = 6
 def ask_imports(state: RunState, *, max_tokens: int = 120) -> list[str]:
     """HexaCoder step 1: the modules the model wants for a secure implementation, as ``import X`` lines.
 
-    Only installed modules count (looked up on disk, never imported), each once, at most MAX_IMPORTS,
-    without those the prompt already imports; ``from X import y`` becomes ``import X`` since names
-    inside a module cannot be checked without importing it.
+    Only installed security modules count (codecheck.SECURITY_MODULES; looked up on disk, never imported),
+    each once, at most MAX_IMPORTS, without those the prompt already imports; ``from X import y`` becomes
+    ``import X`` since names inside a module cannot be checked without importing it.
     """
     answer = ask(state, templates.imports_messages(state.task.requirement), purpose="imports",
                  max_tokens=max_tokens)[0].text
@@ -127,7 +127,8 @@ def ask_imports(state: RunState, *, max_tokens: int = 120) -> list[str]:
     given = set(codecheck.imported_modules(state.task.requirement)) if state.code_prompt else set()
     modules: list[str] = []
     for module in codecheck.imported_modules(text):
-        if module not in modules and module not in given and codecheck.module_exists(module):
+        if (module not in modules and module not in given and codecheck.is_security_module(module)
+                and codecheck.module_exists(module)):
             modules.append(module)
     lines = [f"import {module}" for module in modules[:MAX_IMPORTS]]
     state.options.setdefault("imports", lines)
@@ -262,11 +263,16 @@ def _key(candidate: Candidate) -> tuple[int, int, int]:
 
 def selection_key(state: RunState, candidate: Candidate, *, use_score: bool = False) -> tuple[Any, ...]:
     """Smaller is better: entry point intact, then the verdict (status, severity mass, count: never worse),
-    then (optionally) the learned score, then visible tests, then fuzz defects."""
+    then visible tests, then (optionally) the learned score, then fuzz defects. Tests come before the score:
+    among equally clean versions the one that works wins; the score only breaks the remaining ties."""
     signature_bad = 0 if state.signature_ok(candidate) else 1
     learned = candidate.score if use_score and candidate.score is not None else 0.0
-    tests_bad = 1 if candidate.tests is not None and not candidate.tests.passed else 0
-    return (signature_bad, *_key(candidate), learned, tests_bad, defect_count(candidate))
+    return (signature_bad, *_key(candidate), 1 if fails_tests(candidate) else 0, learned, defect_count(candidate))
+
+
+def fails_tests(candidate: Candidate) -> bool:
+    """The candidate's visible tests ran and did not all pass."""
+    return candidate.tests is not None and not candidate.tests.passed
 
 
 def securecoder_key(state: RunState, candidate: Candidate) -> tuple[Any, ...]:
