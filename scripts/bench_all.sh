@@ -12,9 +12,9 @@ if [[ "${1:-}" == "--code" ]]; then
   export PYTHONPATH="$(cd "$2" && pwd)/src"
 fi
 OUT=${OUT:-docs/results/runs}
-RUNS=${RUNS:-"securityeval:baseline securityeval:safegen:securityeval-safegen-v2 humaneval:baseline humaneval:safegen
-  securityeval:prompted securityeval:franc securityeval:hexacoder securityeval:autosafecoder
-  securityeval:securecoder humaneval:autosafecoder humaneval:securecoder"}
+RUNS=${RUNS:-"securityeval:baseline humaneval:baseline humaneval:safegen:humaneval-safegen-v3
+  securityeval:safegen:securityeval-safegen-v3 securityeval:prompted securityeval:franc securityeval:hexacoder
+  securityeval:autosafecoder securityeval:securecoder humaneval:autosafecoder humaneval:securecoder"}
 SAFEGEN=(.venv/bin/python -m safegen)
 
 for run in $RUNS; do
