@@ -18,15 +18,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from safegen.backends.interface import LLMBackend
-from safegen.config import Settings, load_settings
+from safegen.config import load_settings
 from safegen.errors import InputError
 from safegen.session import Session
 from safegen.types import FuzzReport, RunRecord, Task, Verdict
-
-
-def _settings(overrides: dict[str, Any]) -> Settings:
-    """The settings from the config file and SAFEGEN_* variables, with ``overrides`` on top."""
-    return load_settings(overrides)
 
 
 def generate(requirement: str, *, entry_point: str | None = None, tests: str | None = None,
@@ -41,7 +36,7 @@ def generate(requirement: str, *, entry_point: str | None = None, tests: str | N
 
     if not requirement.strip():
         raise InputError("the requirement is empty", hint="describe the function to write")
-    config = _settings(overrides)
+    config = load_settings(overrides)
     task = Task(task_id="api", requirement=requirement, entry_point=entry_point or find_entry_point(requirement),
                 tests=tests)
     with Session(config, backend=backend) as session:
@@ -52,7 +47,7 @@ def scan(code: str, *, path: str = "code.py", **overrides: Any) -> Verdict:
     """The analyzer ensemble's verdict on one piece of code (status, findings with CWE, analyzer errors)."""
     from safegen.analyzers.ensemble import Ensemble
 
-    with Ensemble.default(_settings(overrides)) as ensemble:
+    with Ensemble.default(load_settings(overrides)) as ensemble:
         return ensemble.check(code, path=path)
 
 
@@ -60,14 +55,13 @@ def fuzz(code: str, function: str, *, seeds: Sequence[Any] = (), requirement: st
          **overrides: Any) -> FuzzReport:
     """Fuzz ``function`` of ``code`` inside the sandbox; ``seeds`` are argument lists tried first."""
     from safegen.fuzz import fuzz_function
-    from safegen.fuzz.strategies import use_private_storage
     from safegen.sandbox import Sandbox
 
-    config = _settings(overrides)
-    use_private_storage(config.cache_dir)
+    config = load_settings(overrides)
     sandbox = Sandbox.create(config)
     try:
         return fuzz_function(sandbox, code, function, seeds=list(seeds), iterations=config.fuzz_iterations,
-                             seconds=config.fuzz_seconds, requirement=requirement, rng_seed=config.seed)
+                             seconds=config.fuzz_seconds, requirement=requirement, rng_seed=config.seed,
+                             cache_dir=config.cache_dir)
     finally:
         sandbox.close()

@@ -1,9 +1,9 @@
 """Spotting a small model stuck in a loop, so generation stops instead of running to max_tokens.
 
 Greedy decoding of a 1.5B model sometimes repeats itself until the token limit: the same import
-lines again and again, a short phrase without end, or a block of data it copied from the prompt. Such an answer is useless however long it
-grows, and at ~12 tokens/s the tail costs over a minute. ``looping(text)`` names the loop once it is
-unmistakable; the thresholds sit far above what real code does.
+lines again and again, a short phrase without end, or a block of data it copied from the prompt.
+Such an answer is useless however long it grows, and at ~12 tokens/s the tail costs over a minute.
+``looping(text)`` names the loop once it is unmistakable; the thresholds sit far above what real code does.
 """
 
 from __future__ import annotations

@@ -141,7 +141,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from safegen.fuzz import IMPORT_ERROR, fuzz_function
-    from safegen.fuzz.strategies import use_private_storage
     from safegen.sandbox import Sandbox
 
     path, function = parse_target(args.target)
@@ -157,14 +156,13 @@ def _run(args: argparse.Namespace) -> int:
         if problem:
             extra_errors.append(problem)
             progress.note(problem)
-    use_private_storage(settings.cache_dir)
     with progress.step("starting the sandbox"):
         sandbox = Sandbox.create(settings)
     try:
         with progress.step(f"fuzzing {path}::{function}"):
             report = fuzz_function(sandbox, code, function, seeds=seeds, iterations=settings.fuzz_iterations,
                                    seconds=settings.fuzz_seconds, requirement=args.requirement,
-                                   rng_seed=settings.seed)
+                                   rng_seed=settings.seed, cache_dir=settings.cache_dir)
     finally:
         sandbox.close()
     report = _localize(report, path, function)

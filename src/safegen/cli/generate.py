@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +131,9 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         text = json.dumps(record.to_dict(), indent=2)
     elif args.format == "sarif":
-        text = render_run_sarif(record, args.code_out or GENERATED_PATH)
+        from safegen.report import sarif
+
+        text = sarif.render_run(record, args.code_out or GENERATED_PATH)
     else:
         text = render_run_text(record, verbose=bool(args.verbose))
     write_output(text, args.output)  # written even without code: the record shows what the model said
@@ -149,20 +150,3 @@ def write_code(code: str, path: str) -> None:
     except OSError as exc:
         raise InputError(f"cannot write the code to {path}: {exc.strerror or exc}",
                          hint="pass a writable --code-out path") from None
-
-
-def render_run_sarif(record: RunRecord, path: str) -> str:
-    """SARIF for the final code: its remaining findings and analyzer errors, its text embedded as the artifact."""
-    from safegen.analyzers.scan import FileResult, ScanReport
-    from safegen.report import sarif
-
-    final = record.final
-    verdict = final.verdict if final is not None else None
-    if final is None or not final.code or verdict is None:
-        files: tuple[FileResult, ...] = ()
-    else:
-        files = (FileResult(path=path, status=verdict.status,
-                            findings=tuple(replace(f, path=path) for f in verdict.findings),
-                            errors=tuple(replace(e, path=path) for e in verdict.errors)),)
-    report = ScanReport(files=files, analyzers=dict(record.tool_versions))
-    return sarif.render(report, {path: final.code} if files and final is not None else None)

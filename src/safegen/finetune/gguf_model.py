@@ -1,9 +1,10 @@
 """The embedded GGUF model as a trainable PyTorch model: weights dequantized to float32 into transformers' Qwen2.
 
 transformers can read GGUF itself, but it parses the whole vocabulary several times: 9 minutes for the
-0.5B model on this 2-core machine (a benchmark sharing the CPU), against 26 s for this loader then. We read the tensor table ourselves, dequantize each
-tensor with the gguf package and fill a Qwen2 model built from the file's metadata. A LoRA adapter
-trained on these weights fits the quantized file llama.cpp runs: both see the same dequantized values.
+0.5B model on this 2-core machine (a benchmark sharing the CPU), against 26 s for this loader then. We
+read the tensor table ourselves, dequantize each tensor with the gguf package and fill a Qwen2 model built
+from the file's metadata. A LoRA adapter trained on these weights fits the quantized file llama.cpp runs:
+both see the same dequantized values.
 """
 
 from __future__ import annotations

@@ -97,8 +97,9 @@ def example_turns(pair: TrainingPair, *, imports_step: bool = True) -> list[tupl
     fixed_imports = _import_lines(pair.fixed)
     turns = []
     if imports_step and fixed_imports:
+        vulnerable_imports = _import_lines(pair.vulnerable)
         turns.append((f"{pair.scenario_id}/imports", templates.imports_messages(pair.requirement),
-                      templates.fenced("\n".join(fixed_imports)), templates.fenced("\n".join(_import_lines(pair.vulnerable)))))
+                      templates.fenced("\n".join(fixed_imports)), templates.fenced("\n".join(vulnerable_imports))))
     code_prompt = templates.generation_messages(pair.requirement, entry_point=pair.entry_point,
                                                 imports=fixed_imports)
     turns.append((f"{pair.scenario_id}/code", code_prompt, templates.fenced(pair.fixed),

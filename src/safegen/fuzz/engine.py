@@ -15,7 +15,7 @@ from safegen.fuzz.coverage import byte_kinds, run_atheris
 from safegen.fuzz.minimize import minimize
 from safegen.fuzz.mutate import Constants, Mutator, boundary_values, code_constants
 from safegen.fuzz.signature import Signature, call_matches, parse_signature
-from safegen.fuzz.strategies import draw_examples, strategy_for
+from safegen.fuzz.strategies import draw_examples, strategy_for, use_private_storage
 from safegen.fuzz.triage import (
     Finding,
     call_repr,
@@ -205,7 +205,7 @@ def _minimize(sandbox: Sandbox, state: _State, group: _Group, seconds: float) ->
 
 def fuzz_function(sandbox: Sandbox, code: str, entry_point: str, *, seeds: Sequence[Any] = (),
                   iterations: int = 150, seconds: float = 30.0, requirement: str = "",
-                  rng_seed: int = 0) -> FuzzReport:
+                  rng_seed: int = 0, cache_dir: str | None = None) -> FuzzReport:
     """Fuzz ``entry_point`` in ``code`` with about ``iterations`` executions within ``seconds``.
 
     ``seeds`` are argument lists, one per call (a bare value is accepted for one-parameter functions),
@@ -217,8 +217,10 @@ def fuzz_function(sandbox: Sandbox, code: str, entry_point: str, *, seeds: Seque
     Order: seeds as given, boundary values of each parameter's type, hypothesis values from the type
     hints, mutations of seeds and earlier inputs, then atheris for str/bytes functions. Exceptions that
     read as input validation (ValueError, TypeError, KeyError, ...) are not defects unless the
-    requirement says the function never raises.
+    requirement says the function never raises. Hypothesis keeps its caches under ``cache_dir`` (safegen's
+    cache dir when None), never in the working directory.
     """
+    use_private_storage(cache_dir)
     started = time.monotonic()
     signature = parse_signature(code, entry_point)
     timeout = max(0.1, min(EXEC_TIMEOUT, seconds / 4))

@@ -29,19 +29,20 @@ StrategyFactory = Callable[[Any], SearchStrategy[Any]]
 
 MAX_TEXT = 64
 MAX_ITEMS = 8
-_storage: list[str] = []  # hypothesis' home once chosen
+_storage: str | None = None  # hypothesis' home once chosen
 
 
 def use_private_storage(cache_dir: str | None = None) -> None:
     """Keep hypothesis' caches out of the user's project (it writes .hypothesis/ into the working directory):
     under safegen's cache dir, unless HYPOTHESIS_STORAGE_DIRECTORY names a place. The first call decides."""
+    global _storage
     if _storage or os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
         return
     from hypothesis.configuration import set_hypothesis_home_dir
     from platformdirs import user_cache_dir
 
-    _storage.append(os.path.join(cache_dir or user_cache_dir("safegen"), "hypothesis"))
-    set_hypothesis_home_dir(_storage[0])
+    _storage = os.path.join(cache_dir or user_cache_dir("safegen"), "hypothesis")
+    set_hypothesis_home_dir(_storage)
 
 ANYTHING: SearchStrategy[Any] = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=20), st.binary(max_size=20),
@@ -128,7 +129,6 @@ def draw_examples(strategy: SearchStrategy[Any], count: int, rng_seed: int) -> l
     """Up to ``count`` distinct values from ``strategy``, repeatable for a given seed."""
     if count <= 0:
         return []
-    use_private_storage()  # a no-op when the caller chose the place from its settings
     drawn: list[Any] = []
     seen: set[str] = set()
 

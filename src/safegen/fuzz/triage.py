@@ -21,6 +21,7 @@ _STRICT = re.compile(
     r"|\bno\s+exceptions?\b|\bnever\s+errors?\b", re.IGNORECASE)
 
 TRUNCATED = "...<truncated>"  # ends a reproducer cut at its length limit
+SHORT_LIST = 16  # items; a list this short reads best as it is, and longer blocks are not looked for
 
 
 def strict_requirement(requirement: str) -> bool:
@@ -154,12 +155,12 @@ def _items_repr(open_: str, close: str, items: list[Any], limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + TRUNCATED
 
 
-def _period(items: list[Any], max_period: int = 16, min_repeats: int = 4) -> int:
-    """The length of the block that ``items`` repeats at least ``min_repeats`` times, 0 if none."""
-    if len(items) <= 16:  # short lists read best as they are
+def _period(items: list[Any], min_repeats: int = 4) -> int:
+    """The length (at most SHORT_LIST) of the block that ``items`` repeats at least ``min_repeats`` times, 0 if none."""
+    if len(items) <= SHORT_LIST:
         return 0
     texts = None
-    for period in range(1, min(max_period, len(items) // min_repeats) + 1):
+    for period in range(1, min(SHORT_LIST, len(items) // min_repeats) + 1):
         if len(items) % period:
             continue
         if texts is None:

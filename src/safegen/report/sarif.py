@@ -1,4 +1,4 @@
-"""`safegen scan --format sarif`: SARIF 2.1.0 as GitHub code scanning accepts it.
+"""`safegen scan|generate --format sarif`: SARIF 2.1.0 as GitHub code scanning accepts it.
 
 Each rule carries ``properties.tags`` = ["security", "external/cwe/cwe-N"], a numeric
 ``security-severity`` and a ``precision``, so GitHub files the alerts under security with their CWE.
@@ -7,12 +7,13 @@ Each rule carries ``properties.tags`` = ["security", "external/cwe/cwe-N"], a nu
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import PurePath
 from typing import Any
 
 from safegen import __version__
-from safegen.analyzers.scan import ScanReport
-from safegen.types import Finding, Severity
+from safegen.analyzers.scan import FileResult, ScanReport
+from safegen.types import Finding, RunRecord, Severity
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/safegen/safegen"
@@ -123,3 +124,16 @@ def render(report: ScanReport, contents: dict[str, str] | None = None) -> str:
         data["runs"][0]["artifacts"] = [{"location": {"uri": artifact_uri(path), "uriBaseId": "%SRCROOT%"},
                                          "contents": {"text": text}} for path, text in contents.items()]
     return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def render_run(record: RunRecord, path: str) -> str:
+    """SARIF for a run's final code, named ``path``: its remaining findings and analyzer errors, its text embedded
+    as the artifact (no results when the run gave no analyzed code)."""
+    final = record.final
+    if final is None or not final.code or final.verdict is None:
+        return render(ScanReport(files=(), analyzers=dict(record.tool_versions)))
+    verdict = final.verdict
+    result = FileResult(path=path, status=verdict.status,
+                        findings=tuple(replace(f, path=path) for f in verdict.findings),
+                        errors=tuple(replace(e, path=path) for e in verdict.errors))
+    return render(ScanReport(files=(result,), analyzers=dict(record.tool_versions)), {path: final.code})

@@ -218,9 +218,7 @@ def fuzz(state: RunState, candidate: Candidate) -> Candidate:
     if codecheck.signature(candidate.code, entry) is None:
         return candidate
     from safegen.fuzz import fuzz_function
-    from safegen.fuzz.strategies import use_private_storage
 
-    use_private_storage(state.settings.cache_dir)
     if state.seeds is None and _importable(state, candidate.code, entry):  # else a later version may be
         from safegen.fuzz.seeds import propose_seeds
 
@@ -234,7 +232,7 @@ def fuzz(state: RunState, candidate: Candidate) -> Candidate:
     try:
         report = fuzz_function(sandbox, candidate.code, entry, seeds=tuple(state.seeds or ()),
                                iterations=s.fuzz_iterations, seconds=s.fuzz_seconds,
-                               requirement=state.task.requirement, rng_seed=s.seed)
+                               requirement=state.task.requirement, rng_seed=s.seed, cache_dir=s.cache_dir)
     except SafegenError as exc:
         state.note_error(f"fuzzing {candidate.candidate_id} failed: {exc}")
         return candidate
