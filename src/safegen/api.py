@@ -32,15 +32,29 @@ def generate(requirement: str, *, entry_point: str | None = None, tests: str | N
     instead of the one the settings name. The record's ``final`` is the chosen candidate (None when the
     model gave no usable code), ``final.verdict`` the in-loop analyzers' verdict on it.
     """
+    config = load_settings(overrides)
+    task = make_task(requirement, entry_point=entry_point, tests=tests)
+    with Session(config, backend=backend) as session:
+        return session.run(task, config.strategy)
+
+
+def make_task(requirement: str, *, entry_point: str | None = None, tests: str | None = None,
+              tests_name: str = "tests", task_id: str = "api") -> Task:
+    """A checked Task: the entry point given or found in a Python prompt, ``tests`` valid Python if given."""
     from safegen.prompts.extract import find_entry_point
 
     if not requirement.strip():
         raise InputError("the requirement is empty", hint="describe the function to write")
-    config = load_settings(overrides)
-    task = Task(task_id="api", requirement=requirement, entry_point=entry_point or find_entry_point(requirement),
+    if tests is not None and not tests.strip():
+        raise InputError(f"the {tests_name} are empty", hint="add tests or leave them out")
+    if tests is not None:
+        try:
+            compile(tests, tests_name, "exec")
+        except SyntaxError as exc:
+            raise InputError(f"the {tests_name} are not valid Python: line {exc.lineno}: {exc.msg}",
+                             hint="fix the tests") from None
+    return Task(task_id=task_id, requirement=requirement, entry_point=entry_point or find_entry_point(requirement),
                 tests=tests)
-    with Session(config, backend=backend) as session:
-        return session.run(task, config.strategy)
 
 
 def scan(code: str, *, path: str = "code.py", **overrides: Any) -> Verdict:

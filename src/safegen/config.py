@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from safegen.errors import ConfigError
+from safegen.errors import ConfigError, InputError, SafegenError
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,19 @@ class Settings:
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
 CONFIG_FILES = ("safegen.toml", "pyproject.toml")
+# The smallest value each numeric setting may take, and whether it must be above it (not equal).
+_LOWER_BOUNDS: dict[str, tuple[float, bool]] = {
+    "temperature": (0, False), "top_p": (0, True), "max_tokens": (1, False), "threads": (1, False),
+    "context_size": (256, False), "request_timeout": (0, True), "retries": (0, False), "samples": (1, False),
+    "max_rounds": (0, False), "fuzz_iterations": (0, False), "fuzz_seconds": (0, True), "scan_timeout": (0, True),
+}
 
 
-def _coerce(name: str, value: Any, source: str) -> Any:
-    """Convert a raw value (env strings included) to the field's type, or raise ConfigError."""
+def _coerce(name: str, value: Any, subject: str, error: type[SafegenError] = ConfigError) -> Any:
+    """Convert a raw value (env strings included) to the field's type and check its range.
+
+    ``subject`` names where the value came from in the message (``safegen.toml: samples = 0``).
+    """
     field_type = str(_FIELDS[name].type)
     if value is None:
         return None
@@ -72,13 +82,31 @@ def _coerce(name: str, value: Any, source: str) -> Any:
         if field_type.startswith("int"):
             if isinstance(value, bool):
                 raise ValueError(value)
-            return int(value)
-        if field_type.startswith("float"):
-            return float(value)
-        return str(value)
+            number: float = int(value)
+        elif field_type.startswith("float"):
+            number = float(value)
+            if not math.isfinite(number):
+                raise ValueError(value)
+        else:
+            return str(value)
     except (TypeError, ValueError):
-        raise ConfigError(f"{source}: {name} = {value!r} is not a valid {field_type}",
-                          hint="fix the value or remove it") from None
+        raise error(f"{subject} is not a valid {field_type}", hint="fix the value or remove it") from None
+    problem = _range_problem(name, number)
+    if problem:
+        raise error(f"{subject} is out of range: {problem}", hint="fix the value or remove it")
+    return number
+
+
+def _range_problem(name: str, value: float) -> str:
+    """Why ``value`` is outside the range of setting ``name``; empty when it is inside."""
+    bound = _LOWER_BOUNDS.get(name)
+    if bound is not None:
+        lowest, exclusive = bound
+        if value < lowest or (exclusive and value == lowest):
+            return f"it must be {'above' if exclusive else 'at least'} {lowest:g}"
+    if name == "top_p" and value > 1:
+        return "it must be at most 1"
+    return ""
 
 
 def find_config_file(start: Path) -> Path | None:
@@ -110,7 +138,7 @@ def _file_values(path: Path) -> dict[str, Any]:
         if name not in _FIELDS:
             raise ConfigError(f"{path}: unknown setting {key!r}",
                               hint=f"known settings: {', '.join(sorted(_FIELDS))}")
-        values[name] = _coerce(name, value, str(path))
+        values[name] = _coerce(name, value, f"{path}: {key} = {value!r}")
     return values
 
 
@@ -119,7 +147,7 @@ def _env_values(environ: Mapping[str, str]) -> dict[str, Any]:
     for name in _FIELDS:
         key = "SAFEGEN_" + name.upper()
         if key in environ:
-            values[name] = _coerce(name, environ[key], key)
+            values[name] = _coerce(name, environ[key], f"{key}={environ[key]!r}")
     if "api_key" not in values and environ.get("OPENAI_API_KEY"):
         values["api_key"] = environ["OPENAI_API_KEY"]
     return values
@@ -131,8 +159,12 @@ def load_settings(
     cwd: Path | None = None,
     environ: Mapping[str, str] | None = None,
     config_file: Path | None = None,
+    override_names: Mapping[str, str] | None = None,
 ) -> Settings:
-    """Build the settings: defaults, then the config file, then env vars, then ``overrides`` (None = unset)."""
+    """Build the settings: defaults, then the config file, then env vars, then ``overrides`` (None = unset).
+
+    A bad override is an InputError naming it as ``override_names`` spells it (the CLI passes its flags).
+    """
     environ = os.environ if environ is None else environ
     path = config_file or find_config_file((cwd or Path.cwd()).resolve())
     values: dict[str, Any] = {}
@@ -143,6 +175,8 @@ def load_settings(
         if value is None:
             continue
         if name not in _FIELDS:
-            raise ConfigError(f"unknown setting {name!r}")
-        values[name] = _coerce(name, value, "command line")
+            raise ConfigError(f"unknown setting {name!r}", hint=f"known settings: {', '.join(sorted(_FIELDS))}")
+        label = (override_names or {}).get(name, name)
+        values[name] = _coerce(name, value, f"{label} {value!r}" if label.startswith("-") else f"{label}={value!r}",
+                               InputError)
     return Settings(**values)

@@ -41,6 +41,12 @@ def test_generate_rejects_bad_input() -> None:
         safegen.generate("   ")
     with pytest.raises(ConfigError, match="no_such_setting"):
         safegen.generate("Write f()", backend=FakeBackend(["x"]), no_such_setting=1)
+    with pytest.raises(InputError, match="samples=0 is out of range"):
+        safegen.generate("Write f()", backend=FakeBackend(["x"]), samples=0)
+    with pytest.raises(InputError, match="tests are not valid Python: line 1"):
+        safegen.generate("Write f()", backend=FakeBackend(["x"]), tests="def test(:\n")
+    with pytest.raises(InputError, match="tests are empty"):
+        safegen.generate("Write f()", backend=FakeBackend(["x"]), tests="  \n")
 
 
 def test_fuzz_finds_a_crash_and_leaves_no_hypothesis_folder_behind(tmp_path: Path) -> None:

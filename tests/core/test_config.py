@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from safegen.config import load_settings
-from safegen.errors import ConfigError
+from safegen.errors import ConfigError, InputError
 
 
 def test_layers_apply_in_order(tmp_path: Path) -> None:
@@ -56,3 +57,29 @@ def test_bad_config_files_name_the_problem(tmp_path: Path, content: str, message
 def test_bad_env_value_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="SAFEGEN_UNSAFE_NO_SANDBOX"):
         load_settings(cwd=tmp_path, environ={"SAFEGEN_UNSAFE_NO_SANDBOX": "maybe"})
+
+
+@pytest.mark.parametrize("content, message", [
+    ("samples = 0\n", "samples = 0 is out of range: it must be at least 1"),
+    ("max_rounds = -1\n", "max_rounds = -1 is out of range: it must be at least 0"),
+    ("top_p = 1.5\n", "top_p = 1.5 is out of range: it must be at most 1"),
+    ("fuzz_seconds = 0\n", "fuzz_seconds = 0 is out of range: it must be above 0"),
+    ("temperature = nan\n", "temperature = nan is not a valid float"),
+])
+def test_values_out_of_range_are_refused_wherever_they_come_from(tmp_path: Path, content: str, message: str) -> None:
+    (tmp_path / "safegen.toml").write_text(content)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings(cwd=tmp_path, environ={})
+    (tmp_path / "safegen.toml").unlink()
+    name, value = content.strip().split(" = ")
+    with pytest.raises(ConfigError, match=f"SAFEGEN_{name.upper()}='{value}' is "):
+        load_settings(cwd=tmp_path, environ={f"SAFEGEN_{name.upper()}": value})
+
+
+def test_a_bad_override_is_an_input_error_named_as_the_caller_spells_it(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=re.escape("--max-rounds -2 is out of range")):
+        load_settings({"max_rounds": -2}, cwd=tmp_path, environ={}, override_names={"max_rounds": "--max-rounds"})
+    with pytest.raises(InputError, match=re.escape("samples=0 is out of range")):
+        load_settings({"samples": 0}, cwd=tmp_path, environ={})
+    edge = load_settings({"max_rounds": 0, "temperature": 0, "fuzz_iterations": 0}, cwd=tmp_path, environ={})
+    assert (edge.max_rounds, edge.temperature, edge.fuzz_iterations) == (0, 0.0, 0)

@@ -53,7 +53,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         value = getattr(args, dest, None)
         if value is not None and value is not False:
             overrides[name] = value
-    return load_settings(overrides)
+    flags = {name: "--" + dest.replace("_", "-") for dest, name in SETTING_OPTIONS.items()}
+    return load_settings(overrides, override_names=flags)
 
 
 def write_output(text: str, output: str | None) -> None:

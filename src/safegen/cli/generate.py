@@ -16,6 +16,7 @@ from safegen.cli.common import (
     settings_from_args,
     write_output,
 )
+from safegen.api import make_task
 from safegen.errors import ExtractionError, InputError
 from safegen.report.run_text import render_run_text
 from safegen.session import Session
@@ -79,19 +80,9 @@ def read_requirement(args: argparse.Namespace) -> str:
 
 def build_task(args: argparse.Namespace, requirement: str) -> Task:
     """A Task with the entry point found in a Python prompt (or given) and the user's tests."""
-    from safegen.prompts.extract import find_entry_point
-
     tests = _read(args.tests, "tests file") if args.tests else None
-    if tests is not None and not tests.strip():
-        raise InputError(f"the tests file {args.tests!r} is empty", hint="add tests or drop --tests")
-    if tests is not None:
-        try:
-            compile(tests, args.tests, "exec")
-        except SyntaxError as exc:
-            raise InputError(f"the tests file {args.tests!r} is not valid Python: line {exc.lineno}: {exc.msg}",
-                             hint="fix the tests file") from None
-    entry_point = args.entry_point or find_entry_point(requirement)
-    return Task(task_id="cli", requirement=requirement, entry_point=entry_point, tests=tests)
+    return make_task(requirement, entry_point=args.entry_point, tests=tests,
+                     tests_name=f"tests in {args.tests!r}", task_id="cli")
 
 
 def _unload_models() -> None:
@@ -116,10 +107,6 @@ def run(args: argparse.Namespace) -> int:
     progress.set_quiet(bool(args.quiet))
     requirement = read_requirement(args)
     settings = settings_from_args(args)
-    if settings.samples < 1:
-        raise InputError(f"--samples must be at least 1, got {settings.samples}", hint="pass a number >= 1")
-    if settings.max_rounds < 0:
-        raise InputError(f"--max-rounds must be 0 or more, got {settings.max_rounds}", hint="pass a number >= 0")
     task = build_task(args, requirement)
     try:
         with Session(settings) as session:
