@@ -201,8 +201,23 @@ def test_safegen_resamples_once_when_the_answer_holds_no_code(make_ctx) -> None:
     assert record.final is not None and "ast.literal_eval" in record.final.code
     assert script.count("code") == 2
     never = Script(code=[looping])
-    record = SafegenStrategy(imports_step=False, fuzz_rounds=0).run(TASK, make_ctx(never))
+    record = SafegenStrategy(imports_step=False, fuzz_rounds=0, plain_fallback=False).run(TASK, make_ctx(never))
     assert never.count("code") == 2 and record.final is None  # one resample, then a clear "no code"
+
+
+def test_no_code_under_the_security_prompt_brings_one_plain_answer(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    # seen on HumanEval/33: both answers to the security prompt were long lists of security imports
+    looping = fenced("import secrets\nimport hashlib\nfrom defusedxml import minidom\n" * 8)
+    script = Script(code=[looping], plain=[fenced(BROKEN)], tests=[fenced(FIXED)])
+    record = SafegenStrategy(imports_step=False, fuzz_rounds=0).run(TASK, make_ctx(script))
+    assert [c.origin for c in record.candidates[:3]] == ["sample", "resample", "plain"]
+    assert script.count("plain") == 1  # not asked again when its answer then fails the examples
+    assert record.final is not None and "ast.literal_eval" in record.final.code  # repaired like any answer
+    assert record.final.tests is not None and record.final.tests.passed
+
+    never = Script(code=[looping], plain=[looping])
+    record = SafegenStrategy(imports_step=False, fuzz_rounds=0).run(TASK, make_ctx(never))
+    assert never.log == ["code", "code", "plain"] and record.final is None
 
 
 def test_safegen_repairs_imports_of_missing_modules(make_ctx) -> None:  # type: ignore[no-untyped-def]

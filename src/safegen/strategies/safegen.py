@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from safegen.backends.interface import ChatMessage
 from safegen.config import Settings
 from safegen.prompts import templates
 from safegen.strategies import stages
@@ -14,8 +15,8 @@ from safegen.types import Candidate
 
 class SafegenStrategy(StagedStrategy):
     """Security prompt + two-step imports + N samples ranked + static repair loop + repair of the task's failing
-    examples + a plain-prompt answer when they still fail + fuzz repair, never worse; unused imports are dropped
-    from every answer."""
+    examples + a plain-prompt answer when they still fail (or when no answer held code) + fuzz repair, never
+    worse; unused imports are dropped from every answer."""
 
     name = "safegen"
     summary = ("security prompt with two-step imports, static repair loop with CWE feedback, repair of the "
@@ -63,6 +64,11 @@ class SafegenStrategy(StagedStrategy):
                                       seed=state.settings.seed + 500)
         stages.analyze(state, samples, scored=True)
         start = stages.best(state, use_score=True)
+        asked_plain = False
+        if start is None and opts["plain_fallback"]:  # the security prompt itself may derail it (imports, loops)
+            self._ask_plain(state)
+            asked_plain = True
+            start = stages.best(state, use_score=True)
         if start is None:
             return None
         current = stages.static_repair_loop(state, start, base, max_rounds=opts["static_rounds"],
@@ -70,7 +76,7 @@ class SafegenStrategy(StagedStrategy):
         if opts["tests_rounds"] > 0:
             current = stages.tests_repair_loop(state, current, base, max_rounds=opts["tests_rounds"],
                                                first_round=len(state.rounds) + 1, scored=True)
-        if opts["plain_fallback"] and stages.fails_tests(current):
+        if opts["plain_fallback"] and not asked_plain and stages.fails_tests(current):
             current = self._plain_answer(state, current)
         if opts["fuzz_rounds"] > 0:
             stages.fuzz_repair_loop(state, current, base, max_rounds=opts["fuzz_rounds"],
@@ -81,12 +87,21 @@ class SafegenStrategy(StagedStrategy):
     def _plain_answer(state: RunState, current: Candidate) -> Candidate:
         """The task's examples still fail: ask once with the plain prompt (the security rules and imports can
         steer a small model off the task), repair its findings, and keep whichever version ranks best."""
-        opts = state.options
-        plain = templates.generation_messages(state.task.requirement, system=templates.SYSTEM_PLAIN,
-                                              entry_point=state.entry_point)
-        answer = stages.analyze(state, stages.generate(state, plain, origin="plain"), scored=True)[0]
+        answer = SafegenStrategy._ask_plain(state)
         if not answer.code or stages.fails_tests(answer):
             return current
-        stages.static_repair_loop(state, answer, plain, max_rounds=opts["static_rounds"],
+        stages.static_repair_loop(state, answer, SafegenStrategy._plain_messages(state),
+                                  max_rounds=state.options["static_rounds"],
                                   first_round=len(state.rounds) + 1, scored=True, use_score=True)
         return stages.best(state, use_score=True) or current
+
+    @staticmethod
+    def _plain_messages(state: RunState) -> list[ChatMessage]:
+        return templates.generation_messages(state.task.requirement, system=templates.SYSTEM_PLAIN,
+                                             entry_point=state.entry_point)
+
+    @staticmethod
+    def _ask_plain(state: RunState) -> Candidate:
+        """One greedy answer to the plain prompt, analyzed and scored."""
+        return stages.analyze(state, stages.generate(state, SafegenStrategy._plain_messages(state), origin="plain"),
+                              scored=True)[0]
