@@ -52,6 +52,22 @@ def test_generates_a_working_function_and_reuses_the_prompt_prefix(backend: Loca
 
 @needs_llama
 @pytest.mark.model
+def test_a_prefix_starts_the_answer_and_the_model_continues_it(backend: LocalBackend) -> None:
+    assert backend.continues_answers
+    prefix = '```python\ndef add(a: int, b: int) -> int:\n    """Return the sum of a and b."""\n'
+    ask = [SYSTEM, ChatMessage("user", "Complete the function add(a, b) that returns a + b.")]
+    [answer] = backend.complete(ask, GenerationParams(max_tokens=24, temperature=0.0, prefix=prefix))
+    assert answer.text.startswith(prefix)
+    assert "return" in answer.text[len(prefix):]  # the body, not the signature again
+    code = extract_code(answer.text, entry_point="add")
+    namespace: dict[str, object] = {}
+    exec(compile(code, "<model>", "exec"), namespace)  # noqa: S102 - 0.5B output for `add`, in the test only
+    assert namespace["add"](2, 3) == 5  # type: ignore[operator]
+    assert code.count("def add") == 1
+
+
+@needs_llama
+@pytest.mark.model
 def test_samples_use_distinct_seeds_and_stop_at_max_tokens(backend: LocalBackend) -> None:
     ask = [SYSTEM, ChatMessage("user", "Write a Python function that reverses a string.")]
     samples = backend.complete(ask, GenerationParams(n=2, temperature=1.0, max_tokens=8, seed=123))

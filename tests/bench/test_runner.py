@@ -120,6 +120,18 @@ def test_strategy_crash_on_one_task_is_recorded_and_the_run_goes_on(tmp_path: Pa
     assert {v["outcome"] for v in crashed["verdicts"]} == {"no-code"}
 
 
+def test_chosen_tasks_only_and_a_clear_error_for_an_unknown_id(tmp_path: Path, settings: Settings) -> None:
+    out = tmp_path / "run"
+    spec = RunSpec("securityeval", "baseline", out, task_ids=("CWE-089_author_1", "CWE-020_author_2"),
+                   judges=("bandit",), workers=0)
+    manifest = run_benchmark(spec, settings, generator=FakeGenerator())
+    assert [r["task_id"] for r in _lines(out / RESULTS)] == ["CWE-020_author_2", "CWE-089_author_1"]  # dataset order
+    assert manifest["task_ids"] == ["CWE-089_author_1", "CWE-020_author_2"] and manifest["expected"] == 2
+    with pytest.raises(InputError, match="no task 'CWE-089_author1'.*CWE-089_author_1"):
+        run_benchmark(RunSpec("securityeval", "baseline", tmp_path / "other", task_ids=("CWE-089_author1",),
+                              judges=("bandit",), workers=0), settings, generator=FakeGenerator())
+
+
 def test_samples_and_seeds(tmp_path: Path, settings: Settings) -> None:
     out = tmp_path / "run"
     run_benchmark(RunSpec("securityeval", "baseline", out, limit=2, samples=3, judges=("bandit",), workers=0),

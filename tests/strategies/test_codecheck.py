@@ -99,3 +99,20 @@ def test_prune_unused_imports_keeps_what_is_used() -> None:
     assert codecheck.prune_unused_imports(pruned) == (pruned, [])
     assert codecheck.prune_unused_imports("import os\n", keep=["os"]) == ("import os\n", [])
     assert codecheck.prune_unused_imports("def f(:\n") == ("def f(:\n", [])
+
+
+def test_add_stdlib_imports_for_names_used_but_never_imported() -> None:
+    # HumanEval/0 under prefill: the body used combinations() below a prompt that imports only typing
+    code = ('from typing import List\n\n\ndef close(xs: List[float]) -> bool:\n    """Doc."""\n'
+            '    return any(abs(a - b) < math.pi for a, b in combinations(xs, 2))\n')
+    fixed, added = codecheck.add_stdlib_imports(code)
+    assert added == ["from itertools import combinations", "import math"]
+    namespace: dict[str, object] = {}
+    exec(compile(fixed, "<fixed>", "exec"), namespace)  # noqa: S102 - our own snippet
+    assert namespace["close"]([1.0, 5.0, 1.5]) is True  # type: ignore[operator]
+    # bound names, unknown names and the ambiguous datetime are left alone
+    for untouched in ("import math\n\ndef f(x):\n    return math.sqrt(x)\n",
+                      "def f(combinations):\n    return combinations\n",
+                      "def f():\n    return helper_from_elsewhere()\n",
+                      "def f():\n    return datetime.now()\n"):
+        assert codecheck.add_stdlib_imports(untouched) == (untouched, [])

@@ -309,6 +309,32 @@ def test_a_plain_answer_is_repaired_and_never_beats_cleaner_code(make_ctx) -> No
     assert record.final is not None and "eval(" not in record.final.code and record.final.origin != "plain"
 
 
+def test_safegen_opens_the_answer_with_the_imports_and_the_prompt(ensemble, sandbox) -> None:  # type: ignore[no-untyped-def]
+    from safegen.strategies.interface import StrategyContext
+
+    body = "    return ast.literal_eval(text)\n```\n"  # the model continues after the docstring
+    script = Script(imports=[fenced("import ast\nimport re")], code=[body])
+
+    def run(**flags: bool) -> tuple[RunRecord, FakeBackend]:
+        backend = FakeBackend([script], repeat_last=True, continues_answers=True)
+        ctx = StrategyContext(backend=backend, settings=SETTINGS, analyzer=ensemble, sandbox=sandbox)
+        return SafegenStrategy(fuzz_rounds=0, **flags).run(TASK, ctx), backend
+
+    record, backend = run()
+    prefix = backend.history[1].params.prefix
+    assert prefix == "```python\nimport ast\n" + PROMPT.rstrip() + "\n"  # only the security module is kept
+    assert record.final is not None and record.final.code.startswith("import ast\n")
+    assert "return ast.literal_eval(text)" in record.final.code and record.final.code.count("def parse_value") == 1
+    assert record.final.tests is not None and record.final.tests.passed
+    assert record.config["strategy_options"]["prefill"] is True
+
+    script.queues["code"].append(fenced(FIXED))
+    script.queues["code"].popleft()
+    record, backend = run(prefill=False)
+    assert all(call.params.prefix == "" for call in backend.history)
+    assert record.final is not None and "ast.literal_eval" in record.final.code
+
+
 def test_the_imports_step_keeps_only_security_modules(make_ctx) -> None:  # type: ignore[no-untyped-def]
     reply = fenced("import re\nimport math\nimport secrets\nimport random\nfrom defusedxml import ElementTree\n")
     script = Script(imports=[reply], code=[fenced(FIXED)])

@@ -20,11 +20,16 @@ class FakeCall:
 
 
 class FakeBackend(LLMBackend):
-    """Returns scripted replies in order; a callable reply computes its text from the messages."""
+    """Returns scripted replies in order; a callable reply computes its text from the messages.
+
+    With ``continues_answers`` a reply is the continuation of ``params.prefix``, which the text starts with.
+    """
 
     name = "fake"
 
-    def __init__(self, replies: Iterable[str | Responder] = (), *, repeat_last: bool = False) -> None:
+    def __init__(self, replies: Iterable[str | Responder] = (), *, repeat_last: bool = False,
+                 continues_answers: bool = False) -> None:
+        self.continues_answers = continues_answers
         self._replies: deque[str | Responder] = deque(replies)
         self._last: str | Responder | None = None
         self._repeat_last = repeat_last
@@ -54,7 +59,10 @@ class FakeBackend(LLMBackend):
         self.history.append(FakeCall(tuple(messages), params))
         out = []
         for _ in range(params.n):
-            text = self._next(messages, params)
+            if params.prefix and not self.continues_answers:
+                raise BackendError("a prefix was passed to a backend that cannot continue answers",
+                                   hint="this is a bug in the caller")
+            text = params.prefix + self._next(messages, params)
             prompt_tokens = sum(len(m.content.split()) for m in messages)
             out.append(Completion(text=text, prompt_tokens=prompt_tokens,
                                   completion_tokens=len(text.split()), seconds=0.0))

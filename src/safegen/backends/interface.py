@@ -19,7 +19,11 @@ class ChatMessage(Record):
 
 @dataclass(frozen=True)
 class GenerationParams(Record):
-    """Sampling parameters. temperature 0 means greedy; seed makes sampling repeatable where the backend can."""
+    """Sampling parameters. temperature 0 means greedy; seed makes sampling repeatable where the backend can.
+
+    ``prefix``: the start of the answer, which the model continues (only for a backend whose
+    ``continues_answers`` is true; each completion's text then begins with it).
+    """
 
     n: int = 1
     temperature: float = 0.0
@@ -27,6 +31,7 @@ class GenerationParams(Record):
     max_tokens: int = 1024
     stop: tuple[str, ...] = ()
     seed: int | None = 0
+    prefix: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ class LLMBackend(ABC):
     """A chat model. Implementations import their heavy dependency lazily and raise BackendError/ModelError."""
 
     name: str = "backend"
+    continues_answers: bool = False  # honours GenerationParams.prefix; callers must not pass one otherwise
 
     @property
     @abstractmethod

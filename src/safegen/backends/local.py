@@ -225,6 +225,7 @@ class LocalBackend(LLMBackend):
     """A GGUF model (plus an optional LoRA adapter) run in-process by llama.cpp; one instance per (file, adapter)."""
 
     name = "local"
+    continues_answers = True
 
     def __init__(self, model_path: str | os.PathLike[str], *, n_ctx: int = 4096, threads: int | None = None,
                  model_name: str | None = None, lora_path: str | os.PathLike[str] | None = None) -> None:
@@ -276,6 +277,8 @@ class LocalBackend(LLMBackend):
         loaded = _load(self.model_path, self.n_ctx, self.threads, self.lora_path)
         with loaded.lock:
             tokens, template_stop = self._render(loaded, messages)
+            if params.prefix:  # the answer so far, after the template's opening of the assistant turn
+                tokens += loaded.llama.tokenize(params.prefix.encode("utf-8"), add_bos=False, special=False)
             if len(tokens) >= loaded.n_ctx:
                 raise BackendError(
                     f"the prompt has {len(tokens)} tokens, more than the model's context of {loaded.n_ctx}",
@@ -312,7 +315,7 @@ class LocalBackend(LLMBackend):
         seconds = time.perf_counter() - start
         choice = response["choices"][0]
         usage = response.get("usage") or {}
-        return Completion(text=choice["text"], prompt_tokens=len(tokens) - cached,
+        return Completion(text=params.prefix + choice["text"], prompt_tokens=len(tokens) - cached,
                           completion_tokens=int(usage.get("completion_tokens", 0)), seconds=seconds,
                           finish_reason="loop" if loop_stop.reason else choice.get("finish_reason") or "stop",
                           cached_prompt_tokens=cached)

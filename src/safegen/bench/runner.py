@@ -53,6 +53,7 @@ class RunSpec:
     strategy: str
     out: Path
     limit: int | None = None
+    task_ids: tuple[str, ...] = ()  # only these tasks (after limit)
     samples: int = 1
     judges: tuple[str, ...] = DEFAULT_JUDGES
     variant: str | None = None
@@ -102,7 +103,7 @@ def _manifest(spec: RunSpec, dataset: LoadedDataset, settings: Settings) -> dict
     return {"schema": SCHEMA, "dataset": dataset.identity(), "data_path": str(dataset.path),
             "skipped_rows": [s.to_dict() for s in dataset.skipped], "strategy": spec.strategy,
             "variant": spec.variant, "strategy_options": spec.strategy_options, "samples": spec.samples,
-            "limit": spec.limit, "tasks": len(dataset.tasks), "judges": list(spec.judges),
+            "limit": spec.limit, "task_ids": list(spec.task_ids) or None, "tasks": len(dataset.tasks), "judges": list(spec.judges),
             "seed": settings.seed, "settings": settings.public_dict(), "created": _now(),
             "safegen": __version__, "python": platform.python_version()}
 
@@ -119,7 +120,7 @@ def _check_manifest(path: Path, fresh: dict[str, Any]) -> dict[str, Any]:
         if old.get(key) != fresh.get(key):
             raise InputError(f"{path.parent} holds a different run ({key}: {old.get(key)!r}, now {fresh.get(key)!r})",
                              hint="resume with the same options, or choose another --out folder")
-    old.update(limit=fresh["limit"], tasks=max(old.get("tasks", 0), fresh["tasks"]), judges=fresh["judges"],
+    old.update(limit=fresh["limit"], task_ids=fresh["task_ids"], tasks=max(old.get("tasks", 0), fresh["tasks"]), judges=fresh["judges"],
                skipped_rows=fresh["skipped_rows"])
     return dict(old)
 
@@ -225,7 +226,7 @@ def run_benchmark(spec: RunSpec, settings: Settings, generator: Generator | None
         raise InputError("--samples must be at least 1")
     if dataset is None:
         dataset = load_dataset(spec.dataset, data_dir=settings.data_dir, cache_dir=settings.cache_dir)
-    dataset = dataset.limited(spec.limit)
+    dataset = dataset.limited(spec.limit).selected(spec.task_ids)
     for skipped in dataset.skipped:
         progress.note(f"{spec.dataset}: row {skipped.row} skipped: {skipped.reason}")
     spec.out.mkdir(parents=True, exist_ok=True)

@@ -39,6 +39,8 @@ def _add_run_options(parser: argparse.ArgumentParser, *, strategy_required: bool
     parser.add_argument("--dataset", required=True, help="benchmark dataset (see `safegen bench datasets`)")
     parser.add_argument("--strategy", required=strategy_required, help="strategy to run")
     parser.add_argument("--limit", type=int, help="only the first N tasks")
+    parser.add_argument("--task", dest="task_ids", action="append", metavar="ID",
+                        help="only this task (repeat for more), e.g. --task HumanEval/33")
     parser.add_argument("--samples", dest="bench_samples", type=int, default=1,
                         help="independent generations per task, for pass@k (default 1)")
     parser.add_argument("--out", required=True, help="run folder: records are appended here; rerun to resume")
@@ -136,6 +138,7 @@ def _spec(args: argparse.Namespace, out: Path, variant: str | None = None,
     from safegen.bench.runner import RunSpec
 
     return RunSpec(dataset=args.dataset, strategy=args.strategy, out=out, limit=args.limit,
+                   task_ids=tuple(args.task_ids or ()),
                    samples=args.bench_samples, judges=_judges(args) or DEFAULT_JUDGES, variant=variant,
                    strategy_options=options or {}, workers=args.workers, executor=args.executor,
                    ray_address=args.ray_address, batch_size=args.batch_size)

@@ -148,7 +148,7 @@ def _top_level_bound(stmt: ast.stmt) -> set[str]:
     return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
 
 
-def _free_names(tree: ast.AST) -> set[str]:
+def free_names(tree: ast.AST) -> set[str]:
     """Names read but bound nowhere in the code and not builtins: what the code needs from elsewhere."""
     used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     return used - _bound_names(tree) - _BUILTINS
@@ -366,7 +366,7 @@ def _merge_complementary(candidates: list[str], chosen: int) -> str:
     if main_tree is None:
         return candidates[chosen]
     main_bound = {name for stmt in main_tree.body for name in _top_level_bound(stmt)}
-    needed = _free_names(main_tree)
+    needed = free_names(main_tree)
     included: set[int] = set()
     changed = True
     while changed and needed:
@@ -381,7 +381,7 @@ def _merge_complementary(candidates: list[str], chosen: int) -> str:
             if bound & needed and not bound & main_bound:
                 included.add(i)
                 main_bound |= bound
-                needed = (needed | _free_names(tree)) - main_bound
+                needed = (needed | free_names(tree)) - main_bound
                 changed = True
     parts = [candidates[i] for i in sorted(included)] + [candidates[chosen]]
     merged = "\n\n".join(parts)
@@ -395,7 +395,7 @@ def _complete_from_prompt(code: str, prompt: _Prompt | None, entry: str | None) 
     tree = _parse(code)
     if tree is None:
         return code
-    needed = _free_names(tree)
+    needed = free_names(tree)
     bound = _bound_names(tree)
     chosen: list[ast.stmt] = []
     changed = True
@@ -410,7 +410,7 @@ def _complete_from_prompt(code: str, prompt: _Prompt | None, entry: str | None) 
             if names & needed:
                 chosen.append(stmt)
                 bound |= names
-                needed = (needed | _free_names(stmt)) - bound
+                needed = (needed | free_names(stmt)) - bound
                 changed = True
     if not chosen:
         return code

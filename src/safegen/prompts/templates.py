@@ -82,6 +82,16 @@ def generation_messages(requirement: str, *, system: str = SYSTEM_PLAIN, entry_p
     return messages
 
 
+def answer_prefix(requirement: str, imports: Sequence[str] = ()) -> str:
+    """The start of the answer to a Python prompt: the chosen imports, then the prompt, for the model to
+    continue with the body (a small model under the security rules otherwise often writes import after
+    import and no code). Empty for a prose requirement."""
+    if not is_code_prompt(requirement):
+        return ""
+    head = "".join(f"{line}\n" for line in imports)
+    return f"{FENCE}python\n{head}{requirement.rstrip()}\n"
+
+
 IMPORTS_SYSTEM = (
     "You are a Python security engineer. Before any code is written you choose the few modules that a "
     "secure implementation of the task needs, preferring the safe choice where there is one (for "

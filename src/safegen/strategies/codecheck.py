@@ -148,6 +148,39 @@ def fix_missing_imports(code: str) -> tuple[str, list[str]]:
     return _rewrite_imports(code, rewrite)
 
 
+# Names small models use without importing them, and the standard module each comes from.
+STDLIB_NAMES = {
+    **dict.fromkeys(("combinations", "permutations", "product", "accumulate", "groupby", "chain", "zip_longest",
+                     "islice", "combinations_with_replacement"), "itertools"),
+    **dict.fromkeys(("reduce", "lru_cache", "cache", "partial", "cmp_to_key"), "functools"),
+    **dict.fromkeys(("Counter", "defaultdict", "deque", "OrderedDict", "namedtuple"), "collections"),
+    **dict.fromkeys(("List", "Dict", "Tuple", "Set", "Optional", "Union", "Any", "Callable", "Iterable"), "typing"),
+    **dict.fromkeys(("sqrt", "gcd", "floor", "ceil", "isqrt", "prod"), "math"),
+    **dict.fromkeys(("heappush", "heappop", "heapify"), "heapq"),
+    **dict.fromkeys(("bisect_left", "bisect_right", "insort"), "bisect"),
+    "Fraction": "fractions", "Decimal": "decimal",
+}
+_AMBIGUOUS_MODULES = frozenset({"datetime"})  # `datetime.now()` means the class, not the module
+
+
+def add_stdlib_imports(code: str) -> tuple[str, list[str]]:
+    """Import what the code uses but never imports, where that is unambiguous: a standard module read by
+    its name (``math.sqrt`` without ``import math``) or a name of STDLIB_NAMES (``combinations``).
+    Returns the code and the statements added (a NameError otherwise costs a repair round)."""
+    from safegen.prompts.extract import free_names
+
+    tree = _parse(code)
+    if tree is None:
+        return code, []
+    added = []
+    for name in sorted(free_names(tree)):
+        if name in STDLIB_NAMES:
+            added.append(f"from {STDLIB_NAMES[name]} import {name}")
+        elif name in sys.stdlib_module_names and name not in _AMBIGUOUS_MODULES and not name.startswith("_"):
+            added.append(f"import {name}")
+    return (ensure_imports(code, added), added) if added else (code, [])
+
+
 def _rewrite_imports(code: str, rewrite: Callable[[ImportNode, set[str], str], list[str] | None],
                      also_used: Callable[[ast.Module], set[str]] | None = None) -> tuple[str, list[str]]:
     """Replace top-level import statements by what ``rewrite(node, names in use, its first line)`` returns

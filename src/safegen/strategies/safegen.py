@@ -14,7 +14,7 @@ from safegen.types import Candidate
 
 
 class SafegenStrategy(StagedStrategy):
-    """Security prompt + two-step imports + N samples ranked + static repair loop + repair of the task's failing
+    """Security prompt + two-step imports (opening the answer, which the model continues) + N samples ranked + static repair loop + repair of the task's failing
     examples + a plain-prompt answer when they still fail (or when no answer held code) + fuzz repair, never
     worse; unused imports are dropped from every answer."""
 
@@ -27,7 +27,8 @@ class SafegenStrategy(StagedStrategy):
 
     def __init__(self, *, imports_step: bool = True, secure_prompt: bool = True, samples: int | None = 1,
                  static_rounds: int | None = None, tests_rounds: int | None = 2, fuzz_rounds: int | None = 2,
-                 fix_imports: bool = True, prune_imports: bool = True, plain_fallback: bool = True) -> None:
+                 fix_imports: bool = True, prune_imports: bool = True, plain_fallback: bool = True,
+                 prefill: bool = True) -> None:
         self.imports_step = imports_step
         self.prune_imports = prune_imports
         self.tests_rounds = tests_rounds
@@ -37,6 +38,7 @@ class SafegenStrategy(StagedStrategy):
         self.static_rounds = static_rounds
         self.fuzz_rounds = fuzz_rounds
         self.plain_fallback = plain_fallback
+        self.prefill = prefill
 
     def options(self, settings: Settings) -> dict[str, Any]:
         rounds = settings.max_rounds
@@ -46,7 +48,7 @@ class SafegenStrategy(StagedStrategy):
                 "tests_rounds": rounds if self.tests_rounds is None else min(self.tests_rounds, rounds),
                 "fuzz_rounds": rounds if self.fuzz_rounds is None else min(self.fuzz_rounds, rounds),
                 "fix_imports": self.fix_imports, "prune_imports": self.prune_imports,
-                "plain_fallback": self.plain_fallback}
+                "plain_fallback": self.plain_fallback, "prefill": self.prefill}
 
     def execute(self, state: RunState) -> Candidate | None:
         opts = state.options
@@ -54,14 +56,16 @@ class SafegenStrategy(StagedStrategy):
         system = templates.SYSTEM_SECURE if opts["secure_prompt"] else templates.SYSTEM_PLAIN
         base = templates.generation_messages(state.task.requirement, system=system,
                                              entry_point=state.entry_point, imports=imports)
+        prefix = templates.answer_prefix(state.task.requirement, imports) if opts["prefill"] else ""
         samples = stages.generate(state, base, n=opts["samples"], temperature=opts["temperature"]
-                                  if opts["samples"] > 1 else None, imports=imports)
+                                  if opts["samples"] > 1 else None, imports=imports, prefix=prefix)
         if not any(c.code for c in samples):  # imports may derail a small model, greedy decoding may loop
             if imports:
                 base = templates.generation_messages(state.task.requirement, system=system,
                                                      entry_point=state.entry_point)
+                prefix = templates.answer_prefix(state.task.requirement) if opts["prefill"] else ""
             samples = stages.generate(state, base, origin="resample", temperature=stages.retry_temperature(state),
-                                      seed=state.settings.seed + 500)
+                                      seed=state.settings.seed + 500, prefix=prefix)
         stages.analyze(state, samples, scored=True)
         start = stages.best(state, use_score=True)
         asked_plain = False

@@ -34,12 +34,16 @@ MAX_SEEDS = 8
 # --- generate -----------------------------------------------------------------------------------
 def ask(state: RunState, messages: Sequence[ChatMessage], *, purpose: str, n: int = 1,
         temperature: float | None = None, seed: int | None = None,
-        max_tokens: int | None = None) -> list[Completion]:
-    """One backend call with the run's settings; recorded as an LLMCall."""
+        max_tokens: int | None = None, prefix: str = "") -> list[Completion]:
+    """One backend call with the run's settings; recorded as an LLMCall.
+
+    ``prefix`` starts the answer where the backend can continue one, and is dropped where it cannot.
+    """
     s = state.settings
     params = GenerationParams(n=n, temperature=s.temperature if temperature is None else temperature,
                               top_p=s.top_p, max_tokens=max_tokens or s.max_tokens,
-                              seed=s.seed if seed is None else seed)
+                              seed=s.seed if seed is None else seed,
+                              prefix=prefix if state.backend.continues_answers else "")
     return state.backend.for_purpose(purpose).complete(messages, params)
 
 
@@ -61,18 +65,20 @@ def extract(state: RunState, text: str) -> tuple[str, str | None]:
 
 def generate(state: RunState, messages: Sequence[ChatMessage], *, n: int = 1, origin: str = "sample",
              purpose: str = "generate", temperature: float | None = None, round: int = 0,
-             parent: str | None = None, imports: Sequence[str] = (), seed: int | None = None) -> list[Candidate]:
+             parent: str | None = None, imports: Sequence[str] = (), seed: int | None = None,
+             prefix: str = "") -> list[Candidate]:
     """Ask for ``n`` answers (distinct seeds when sampling) and record each as a candidate.
 
-    ``imports`` are fixed at the top of every extracted program (HexaCoder's second step).
+    ``imports`` are fixed at the top of every extracted program (HexaCoder's second step); ``prefix`` starts
+    each answer where the backend can continue one (see templates.answer_prefix).
     """
     temp = state.settings.temperature if temperature is None else temperature
     seed = state.settings.seed if seed is None else seed
     if n > 1 and temp > 0:  # separate calls with distinct seeds: reproducible and really different
         completions = [c for i in range(n)
-                       for c in ask(state, messages, purpose=purpose, temperature=temp, seed=seed + i)]
+                       for c in ask(state, messages, purpose=purpose, temperature=temp, seed=seed + i, prefix=prefix)]
     else:
-        completions = ask(state, messages, purpose=purpose, n=n, temperature=temp, seed=seed)
+        completions = ask(state, messages, purpose=purpose, n=n, temperature=temp, seed=seed, prefix=prefix)
     out = []
     for completion in completions:
         candidate_id = state.new_id()
@@ -92,7 +98,8 @@ _CUT = {"length": "the answer was cut off at the token limit", "loop": "generati
 def answer_code(state: RunState, candidate_id: str, text: str, imports: Sequence[str] = (), *,
                 finish: str = "stop") -> tuple[str, str | None]:
     """The program in one answer, or ("", why): extracted, with logic, chosen imports fixed at its top,
-    imports of missing modules repaired (strategy option ``fix_imports``) and unused imports dropped
+    imports of missing modules repaired and standard ones it forgot added (strategy option ``fix_imports``)
+    and unused imports dropped
     (option ``prune_imports``). ``finish``: why generation ended, named in the why of a cut-off answer."""
     code, error = extract(state, text)
     if code and not codecheck.has_logic(code):
@@ -106,6 +113,9 @@ def answer_code(state: RunState, candidate_id: str, text: str, imports: Sequence
         code, notes = codecheck.fix_missing_imports(code)
         if notes:
             state.note_error(f"{candidate_id}: imports of missing modules fixed: {'; '.join(notes)}")
+        code, added = codecheck.add_stdlib_imports(code)
+        if added:
+            state.note_error(f"{candidate_id}: imports the code used without importing added: {'; '.join(added)}")
     if code and state.options.get("prune_imports"):
         code, _ = codecheck.prune_unused_imports(code)
     return code, error

@@ -31,6 +31,7 @@ class RecordingBackend(LLMBackend):
         self.purpose = purpose
         self.max_tokens = max_tokens  # the run's cap, also for helpers that choose their own budget
         self.name = inner.name
+        self.continues_answers = inner.continues_answers
 
     @property
     def model_id(self) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from safegen.errors import InputError
 from safegen.serde import Record
 from safegen.types import Task
 
@@ -90,9 +93,24 @@ class LoadedDataset:
         """The first ``limit`` tasks (all when None)."""
         if limit is None:
             return self
-        tasks = self.tasks[:max(0, limit)]
+        return self._keeping(self.tasks[:max(0, limit)])
+
+    def selected(self, task_ids: Sequence[str]) -> "LoadedDataset":
+        """Only the tasks named (all when none are), in dataset order; InputError for an unknown id."""
+        if not task_ids:
+            return self
+        known = {t.task_id for t in self.tasks}
+        unknown = [i for i in task_ids if i not in known]
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], sorted(known), n=3)
+            raise InputError(f"{self.name} has no task {unknown[0]!r}",
+                             hint=f"did you mean {', '.join(close)}?" if close else "see the dataset's task ids")
+        wanted = set(task_ids)
+        return self._keeping([t for t in self.tasks if t.task_id in wanted])
+
+    def _keeping(self, tasks: Sequence[Task]) -> "LoadedDataset":
         keep = {t.task_id for t in tasks}
-        return LoadedDataset(self.name, self.version, self.sha256, self.path, tasks,
+        return LoadedDataset(self.name, self.version, self.sha256, self.path, tuple(tasks),
                              {k: v for k, v in self.judge_data.items() if k in keep}, self.skipped)
 
 
