@@ -30,6 +30,7 @@ class Settings:
     context_size: int = 4096
     request_timeout: float = 120.0
     retries: int = 3
+    continue_answers: bool = False  # openai only: the server continues a final assistant message (vLLM, llama.cpp)
     strategy: str = "safegen"
     samples: int = 5
     max_rounds: int = 4

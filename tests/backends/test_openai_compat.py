@@ -121,6 +121,30 @@ def test_success_sends_the_request_and_maps_the_reply(server: Server) -> None:
     backend.close()
 
 
+def test_an_answer_prefix_goes_as_a_final_assistant_message_when_the_user_opts_in(server: Server) -> None:
+    assert not _backend(server.url).continues_answers  # OpenAI's own API would start a new answer
+    backend = OpenAICompatBackend.from_settings(Settings(backend="openai", base_url=server.url, model="m",
+                                                         continue_answers=True))
+    assert backend.continues_answers
+    prefix = "```python\ndef add(a, b):\n"
+    server.replies = [Reply(body=_body_with("    return a + b\n```")),  # vLLM: the continuation only
+                      Reply(body=_body_with(prefix + "    return a + b\n```"))]  # a server that repeats it
+    for _ in range(2):
+        [completion] = backend.complete(MESSAGES, GenerationParams(prefix=prefix))
+        assert completion.text == prefix + "    return a + b\n```"
+    payload = server.requests[0]["payload"]
+    assert payload["messages"][-1] == {"role": "assistant", "content": prefix}
+    assert payload["continue_final_message"] is True and payload["add_generation_prompt"] is False
+    backend.complete(MESSAGES, GenerationParams())
+    assert "continue_final_message" not in server.requests[-1]["payload"]
+    assert server.requests[-1]["payload"]["messages"][-1]["role"] == "user"
+
+
+def _body_with(content: str) -> dict[str, Any]:
+    return {"choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 5, "completion_tokens": 6}}
+
+
 def test_n_in_one_request_when_the_server_supports_it(server: Server) -> None:
     completions = _backend(server.url).complete(MESSAGES, GenerationParams(n=3, temperature=0.8, seed=1))
     assert len(completions) == 3 and len(server.requests) == 1

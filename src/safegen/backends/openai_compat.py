@@ -38,7 +38,7 @@ class OpenAICompatBackend(LLMBackend):
     name = "openai"
 
     def __init__(self, base_url: str, model: str, *, api_key: str | None = None, timeout: float = 120.0,
-                 retries: int = 3, backoff: float = 0.5) -> None:
+                 retries: int = 3, backoff: float = 0.5, continue_answers: bool = False) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ConfigError(f"invalid base URL {base_url!r}",
                               hint="use a URL like http://127.0.0.1:8000/v1 (SAFEGEN_BASE_URL or --base-url)")
@@ -48,6 +48,9 @@ class OpenAICompatBackend(LLMBackend):
         self.timeout = timeout
         self.retries = max(0, retries)
         self.backoff = backoff
+        # The server continues a final assistant message: vLLM with the two request fields sent below,
+        # llama.cpp's server by itself. OpenAI's API does not, so this is the user's opt-in.
+        self.continues_answers = continue_answers
         self._client: httpx.Client | None = None
 
     @classmethod
@@ -64,7 +67,8 @@ class OpenAICompatBackend(LLMBackend):
             raise ConfigError("the openai backend needs a model name",
                               hint="pass --model (or set SAFEGEN_MODEL), e.g. --model gpt-4o-mini")
         return cls(settings.base_url, settings.model, api_key=settings.api_key,
-                   timeout=settings.request_timeout, retries=settings.retries)
+                   timeout=settings.request_timeout, retries=settings.retries,
+                   continue_answers=settings.continue_answers)
 
     @property
     def model_id(self) -> str:
@@ -98,7 +102,8 @@ class OpenAICompatBackend(LLMBackend):
                  seed: int | None) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "model": self.model,
-            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "messages": [{"role": m.role, "content": m.content} for m in messages]
+                        + ([{"role": "assistant", "content": params.prefix}] if params.prefix else []),
             "temperature": params.temperature,
             "top_p": params.top_p,
             "max_tokens": params.max_tokens,
@@ -108,6 +113,8 @@ class OpenAICompatBackend(LLMBackend):
             payload["stop"] = list(params.stop)[:4]  # the OpenAI API accepts at most four
         if seed is not None:
             payload["seed"] = seed
+        if params.prefix:  # vLLM's names for "continue the last message" (other servers ignore them)
+            payload.update(continue_final_message=True, add_generation_prompt=False)
         return payload
 
     def _request(self, messages: Sequence[ChatMessage], params: GenerationParams, n: int,
@@ -125,7 +132,7 @@ class OpenAICompatBackend(LLMBackend):
                     delay = max(delay, failure.retry_after)
                 time.sleep(min(delay, _MAX_BACKOFF))
                 continue
-            return self._completions(data, time.perf_counter() - start)
+            return self._completions(data, time.perf_counter() - start, params.prefix)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _post_once(self, payload: dict[str, Any]) -> Any:
@@ -168,8 +175,10 @@ class OpenAICompatBackend(LLMBackend):
             raise BackendError(f"{self.url} answered with something that is not JSON",
                                hint="check that the base URL points at an OpenAI-compatible API") from None
 
-    def _completions(self, data: Any, seconds: float) -> list[Completion]:
-        """Turn a response body into completions; request-level usage and time are split evenly."""
+    def _completions(self, data: Any, seconds: float, prefix: str = "") -> list[Completion]:
+        """Turn a response body into completions; request-level usage and time are split evenly.
+
+        With a ``prefix``, each text starts with it (servers answer with the continuation, some with both)."""
         choices = data.get("choices") if isinstance(data, dict) else None
         if not isinstance(choices, list) or not choices:
             raise BackendError(f"{self.url} returned no choices",
@@ -186,8 +195,9 @@ class OpenAICompatBackend(LLMBackend):
             if not isinstance(message, dict):
                 raise BackendError(f"{self.url} returned a choice without a message",
                                    hint="check that the base URL points at a chat-completions API")
+            content = str(message.get("content") or "")
             out.append(Completion(
-                text=str(message.get("content") or ""),
+                text=content if content.startswith(prefix) else prefix + content,
                 prompt_tokens=(prompt_tokens - cached) if i == 0 else 0,
                 completion_tokens=completion_tokens // k + (1 if i < completion_tokens % k else 0),
                 seconds=seconds / k,

@@ -11,6 +11,7 @@ from safegen.config import Settings, load_settings
 # argparse dest -> Settings field, for every option that overrides a setting.
 SETTING_OPTIONS = {
     "backend": "backend", "model": "model", "lora": "lora", "base_url": "base_url", "api_key": "api_key",
+    "continue_answers": "continue_answers",
     "temperature": "temperature", "top_p": "top_p", "max_tokens": "max_tokens", "seed": "seed",
     "threads": "threads", "strategy": "strategy", "samples": "samples", "max_rounds": "max_rounds",
     "iterations": "fuzz_iterations", "seconds": "fuzz_seconds", "data_dir": "data_dir",
@@ -26,6 +27,9 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--lora", metavar="PATH", help="local: apply this LoRA adapter (llama.cpp GGUF) to the model")
     group.add_argument("--base-url", dest="base_url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1")
     group.add_argument("--api-key", dest="api_key", help="API key (prefer SAFEGEN_API_KEY or OPENAI_API_KEY)")
+    group.add_argument("--continue-answers", dest="continue_answers", action="store_true", default=None,
+                       help="openai: the server continues a final assistant message (vLLM, llama.cpp server), "
+                            "so safegen can open the answer to a Python prompt with the prompt itself")
     group.add_argument("--temperature", type=float)
     group.add_argument("--top-p", dest="top_p", type=float)
     group.add_argument("--max-tokens", dest="max_tokens", type=int)
