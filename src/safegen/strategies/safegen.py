@@ -14,9 +14,9 @@ from safegen.types import Candidate
 
 
 class SafegenStrategy(StagedStrategy):
-    """Security prompt + two-step imports (opening the answer, which the model continues) + N samples ranked + static repair loop + repair of the task's failing
-    examples + a plain-prompt answer when they still fail (or when no answer held code) + fuzz repair, never
-    worse; unused imports are dropped from every answer."""
+    """Security prompt + two-step imports (which, with a Python prompt, open the answer the model continues) +
+    N samples ranked + static repair loop + repair of the task's failing examples + a plain-prompt answer when
+    they still fail (or when no answer held code) + fuzz repair, never worse; unused imports are dropped."""
 
     name = "safegen"
     summary = ("security prompt with two-step imports, static repair loop with CWE feedback, repair of the "
