@@ -33,6 +33,14 @@ def pycryptodome_keyword(key, data):
     return AES.new(key, AES.MODE_CBC, iv=iv).encrypt(data)
 
 
+def nonce_given_to_the_constructor(key, data):
+    # seen on SecurityEval CWE-1204_sonar_1: a zero nonce passed where the API takes none
+    iv = b"\x00" * 16
+    # ruleid: safegen.static-iv
+    cipher = AESGCM(key, nonce=iv)
+    return cipher.encrypt(data)
+
+
 def gcm_nonce(key, data):
     aead = AESGCM(key)
     # ruleid: safegen.static-iv
