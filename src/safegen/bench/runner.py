@@ -103,7 +103,8 @@ def _manifest(spec: RunSpec, dataset: LoadedDataset, settings: Settings) -> dict
     return {"schema": SCHEMA, "dataset": dataset.identity(), "data_path": str(dataset.path),
             "skipped_rows": [s.to_dict() for s in dataset.skipped], "strategy": spec.strategy,
             "variant": spec.variant, "strategy_options": spec.strategy_options, "samples": spec.samples,
-            "limit": spec.limit, "task_ids": list(spec.task_ids) or None, "tasks": len(dataset.tasks), "judges": list(spec.judges),
+            "limit": spec.limit, "task_ids": list(spec.task_ids) or None, "tasks": len(dataset.tasks),
+            "judges": list(spec.judges),
             "seed": settings.seed, "settings": settings.public_dict(), "created": _now(),
             "safegen": __version__, "python": platform.python_version()}
 
@@ -120,8 +121,8 @@ def _check_manifest(path: Path, fresh: dict[str, Any]) -> dict[str, Any]:
         if old.get(key) != fresh.get(key):
             raise InputError(f"{path.parent} holds a different run ({key}: {old.get(key)!r}, now {fresh.get(key)!r})",
                              hint="resume with the same options, or choose another --out folder")
-    old.update(limit=fresh["limit"], task_ids=fresh["task_ids"], tasks=max(old.get("tasks", 0), fresh["tasks"]), judges=fresh["judges"],
-               skipped_rows=fresh["skipped_rows"])
+    old.update(limit=fresh["limit"], task_ids=fresh["task_ids"], tasks=max(old.get("tasks", 0), fresh["tasks"]),
+               judges=fresh["judges"], skipped_rows=fresh["skipped_rows"])
     return dict(old)
 
 

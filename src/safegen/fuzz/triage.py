@@ -156,7 +156,8 @@ def _items_repr(open_: str, close: str, items: list[Any], limit: int) -> str:
 
 
 def _period(items: list[Any], min_repeats: int = 4) -> int:
-    """The length (at most SHORT_LIST) of the block that ``items`` repeats at least ``min_repeats`` times, 0 if none."""
+    """The length (at most SHORT_LIST) of the block that ``items`` repeats at least ``min_repeats`` times;
+    0 if none."""
     if len(items) <= SHORT_LIST:
         return 0
     texts = None

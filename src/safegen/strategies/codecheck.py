@@ -7,6 +7,8 @@ import importlib.machinery
 import sys
 from collections.abc import Callable, Sequence
 
+from safegen.prompts.extract import free_names
+
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 ImportNode = ast.Import | ast.ImportFrom
 
@@ -167,8 +169,6 @@ def add_stdlib_imports(code: str) -> tuple[str, list[str]]:
     """Import what the code uses but never imports, where that is unambiguous: a standard module read by
     its name (``math.sqrt`` without ``import math``) or a name of STDLIB_NAMES (``combinations``).
     Returns the code and the statements added (a NameError otherwise costs a repair round)."""
-    from safegen.prompts.extract import free_names
-
     tree = _parse(code)
     if tree is None:
         return code, []

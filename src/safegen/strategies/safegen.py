@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from safegen.backends.interface import ChatMessage
@@ -54,23 +55,19 @@ class SafegenStrategy(StagedStrategy):
         opts = state.options
         imports = stages.ask_imports(state) if opts["imports_step"] else []
         system = templates.SYSTEM_SECURE if opts["secure_prompt"] else templates.SYSTEM_PLAIN
-        base = templates.generation_messages(state.task.requirement, system=system,
-                                             entry_point=state.entry_point, imports=imports)
-        prefix = templates.answer_prefix(state.task.requirement, imports) if opts["prefill"] else ""
+        base, prefix = _opening(state, system, imports)
         samples = stages.generate(state, base, n=opts["samples"], temperature=opts["temperature"]
                                   if opts["samples"] > 1 else None, imports=imports, prefix=prefix)
         if not any(c.code for c in samples):  # imports may derail a small model, greedy decoding may loop
             if imports:
-                base = templates.generation_messages(state.task.requirement, system=system,
-                                                     entry_point=state.entry_point)
-                prefix = templates.answer_prefix(state.task.requirement) if opts["prefill"] else ""
+                base, prefix = _opening(state, system)
             samples = stages.generate(state, base, origin="resample", temperature=stages.retry_temperature(state),
                                       seed=state.settings.seed + 500, prefix=prefix)
         stages.analyze(state, samples, scored=True)
         start = stages.best(state, use_score=True)
         asked_plain = False
         if start is None and opts["plain_fallback"]:  # the security prompt itself may derail it (imports, loops)
-            self._ask_plain(state)
+            _ask_plain(state)
             asked_plain = True
             start = stages.best(state, use_score=True)
         if start is None:
@@ -91,21 +88,24 @@ class SafegenStrategy(StagedStrategy):
     def _plain_answer(state: RunState, current: Candidate) -> Candidate:
         """The task's examples still fail: ask once with the plain prompt (the security rules and imports can
         steer a small model off the task), repair its findings, and keep whichever version ranks best."""
-        answer = SafegenStrategy._ask_plain(state)
+        plain, answer = _ask_plain(state)
         if not answer.code or stages.fails_tests(answer):
             return current
-        stages.static_repair_loop(state, answer, SafegenStrategy._plain_messages(state),
-                                  max_rounds=state.options["static_rounds"],
+        stages.static_repair_loop(state, answer, plain, max_rounds=state.options["static_rounds"],
                                   first_round=len(state.rounds) + 1, scored=True, use_score=True)
         return stages.best(state, use_score=True) or current
 
-    @staticmethod
-    def _plain_messages(state: RunState) -> list[ChatMessage]:
-        return templates.generation_messages(state.task.requirement, system=templates.SYSTEM_PLAIN,
-                                             entry_point=state.entry_point)
 
-    @staticmethod
-    def _ask_plain(state: RunState) -> Candidate:
-        """One greedy answer to the plain prompt, analyzed and scored."""
-        return stages.analyze(state, stages.generate(state, SafegenStrategy._plain_messages(state), origin="plain"),
-                              scored=True)[0]
+def _opening(state: RunState, system: str, imports: Sequence[str] = ()) -> tuple[list[ChatMessage], str]:
+    """The conversation asking for the code under ``system``, and the answer's opening (empty without prefill)."""
+    messages = templates.generation_messages(state.task.requirement, system=system, entry_point=state.entry_point,
+                                             imports=imports)
+    prefix = templates.answer_prefix(state.task.requirement, imports) if state.options["prefill"] else ""
+    return messages, prefix
+
+
+def _ask_plain(state: RunState) -> tuple[list[ChatMessage], Candidate]:
+    """One greedy answer to the plain prompt (no opening: the model as it is), analyzed and scored."""
+    plain = templates.generation_messages(state.task.requirement, system=templates.SYSTEM_PLAIN,
+                                          entry_point=state.entry_point)
+    return plain, stages.analyze(state, stages.generate(state, plain, origin="plain"), scored=True)[0]

@@ -75,8 +75,8 @@ def generate(state: RunState, messages: Sequence[ChatMessage], *, n: int = 1, or
     temp = state.settings.temperature if temperature is None else temperature
     seed = state.settings.seed if seed is None else seed
     if n > 1 and temp > 0:  # separate calls with distinct seeds: reproducible and really different
-        completions = [c for i in range(n)
-                       for c in ask(state, messages, purpose=purpose, temperature=temp, seed=seed + i, prefix=prefix)]
+        completions = [c for i in range(n) for c in ask(state, messages, purpose=purpose, temperature=temp,
+                                                         seed=seed + i, prefix=prefix)]
     else:
         completions = ask(state, messages, purpose=purpose, n=n, temperature=temp, seed=seed, prefix=prefix)
     out = []
@@ -98,9 +98,9 @@ _CUT = {"length": "the answer was cut off at the token limit", "loop": "generati
 def answer_code(state: RunState, candidate_id: str, text: str, imports: Sequence[str] = (), *,
                 finish: str = "stop") -> tuple[str, str | None]:
     """The program in one answer, or ("", why): extracted, with logic, chosen imports fixed at its top,
-    imports of missing modules repaired and standard ones it forgot added (strategy option ``fix_imports``)
-    and unused imports dropped
-    (option ``prune_imports``). ``finish``: why generation ended, named in the why of a cut-off answer."""
+    imports of missing modules repaired and standard ones it forgot added (strategy option ``fix_imports``),
+    unused imports dropped (option ``prune_imports``). ``finish``: why generation ended, named in the why of a
+    cut-off answer."""
     code, error = extract(state, text)
     if code and not codecheck.has_logic(code):
         code, error = "", "the answer holds no code beyond import statements"
