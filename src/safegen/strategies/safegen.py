@@ -20,7 +20,8 @@ class SafegenStrategy(StagedStrategy):
     they still fail (or when no answer held code) + fuzz repair, never worse; unused imports are dropped."""
 
     name = "safegen"
-    summary = ("security prompt with two-step imports, static repair loop with CWE feedback, repair of the "
+    summary = ("security prompt with two-step imports (opening the answer the model continues, where the backend "
+               "can), static repair loop with CWE feedback, repair of the "
                "task's failing examples (then a plain-prompt answer if they still fail), sandboxed fuzz repair; "
                "returns the best version seen")
     needs_sandbox = True
