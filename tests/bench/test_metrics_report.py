@@ -201,3 +201,24 @@ def test_partial_runs_are_compared_on_the_outputs_both_judged(tmp_path: Path, da
     assert table["outputs"] == 2 and table["reference"] == "baseline"
     assert table["rows"][1]["change"]["bandit-any"] == -1.0
     assert "The 2 outputs judged by every run above" in render(report, "html")
+
+
+def test_each_run_is_also_set_beside_the_baseline_on_the_outputs_both_judged(two_runs: list[Path], tmp_path: Path,
+                                                                              data_dir: Path) -> None:
+    settings = Settings(data_dir=str(data_dir))
+    short = tmp_path / "safegen-short"
+    with pytest.raises(KeyboardInterrupt):  # this run stops after 1 of the 4 tasks
+        run_benchmark(RunSpec("securityeval", "safegen", short, limit=4, judges=("bandit",), workers=0), settings,
+                      generator=FakeGenerator(stop_after=1, reply=lambda messages, params: VULNERABLE_CODE))
+    report = build_report([*two_runs, short])
+    markdown = render(report, "markdown")
+    assert "The 1 outputs judged by every run above" in markdown  # the short run narrows the shared table
+    assert "### Against baseline, task by task" in markdown
+    assert re.search(r"\| safegen \[safegen\] \| 4 \| 0/4 vs 4/4 \(-100%\) \|.*\| 3/4 vs – \| 0 vs 0 \|", markdown)
+    assert re.search(r"\| safegen \[safegen-short\] \| 1 \| 1/1 vs 1/1 \(\+0%\) \|", markdown)
+    data = json.loads(render(report, "json"))
+    (versus,) = data["versus"].values()
+    assert versus["reference"] == "baseline" and [row["outputs"] for row in versus["rows"]] == [4, 1]
+    assert versus["rows"][0]["run"]["change"]["bandit-any"] == -1.0
+    assert "Against baseline, task by task" in render(report, "html")
+    assert "Against baseline" not in render(build_report(two_runs), "markdown")  # two runs: the shared table says it

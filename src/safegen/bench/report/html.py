@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from html import escape
 
-from safegen.bench.report.markdown import _datasets, paired_caption, paired_cells, pct, tasks_cell
-from safegen.bench.report.paired import paired
+from safegen.bench.report.markdown import (
+    _datasets,
+    paired_caption,
+    paired_cells,
+    pct,
+    tasks_cell,
+    versus_caption,
+    versus_cells,
+)
+from safegen.bench.report.paired import paired, versus_reference
 from safegen.bench.report.summary import ProtocolInfo, Report, RunSummary
 
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f")
@@ -92,6 +100,13 @@ def _per_cwe_table(runs: list[RunSummary], protocol: ProtocolInfo) -> str:
             f"<table>{''.join(rows)}</table></details>")
 
 
+def _titled_table(title: str, caption: str, header: list[str], rows: list[list[str]]) -> str:
+    return (f'<h3>{escape(title)}</h3><p class="note">{escape(caption)}</p><table>'
+            + "<tr>" + "".join(f"<th>{escape(h)}</th>" for h in header) + "</tr>"
+            + "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>" for r in rows)
+            + "</table>")
+
+
 def render_html(report: Report) -> str:
     """A self-contained page: no external resources at all."""
     security = [p for p in report.protocols if p.kind == "security"]
@@ -108,11 +123,11 @@ def render_html(report: Report) -> str:
                             f"{run.expected} outputs judged.</p>")
         table = paired(runs, list(report.protocols))
         if table is not None:
-            header, rows = paired_cells(table, security)
-            body.append(f'<h3>Same outputs</h3><p class="note">{escape(paired_caption(table))}</p><table>'
-                        + "<tr>" + "".join(f"<th>{escape(h)}</th>" for h in header) + "</tr>"
-                        + "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>" for r in rows)
-                        + "</table>")
+            body.append(_titled_table("Same outputs", paired_caption(table), *paired_cells(table, security)))
+        versus = versus_reference(runs, list(report.protocols))
+        if versus is not None:
+            body.append(_titled_table(f"Against {versus.reference}, task by task", versus_caption(versus),
+                                      *versus_cells(versus, security)))
         for protocol in security:
             if any(protocol.id in r.security for r in runs):
                 body.append(_security_figure(runs, protocol))

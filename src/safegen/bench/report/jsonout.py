@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from safegen.bench.report.markdown import _datasets
-from safegen.bench.report.paired import paired
+from safegen.bench.report.paired import paired, versus_reference
 from safegen.bench.report.summary import Report
 
 
@@ -21,11 +21,14 @@ def report_dict(report: Report) -> dict[str, Any]:
                 run["per_cwe"][pid][cwe]["vulnerable_rate"] = tally.vulnerable_rate
     for protocol, info in zip(data["protocols"], report.protocols):
         protocol["label"] = info.label
-    data["paired"] = {}
+    data["paired"], data["versus"] = {}, {}
     for name, runs in _datasets(report).items():
         table = paired(runs, list(report.protocols))
         if table is not None:
             data["paired"][name] = table.to_dict()
+        versus = versus_reference(runs, list(report.protocols))
+        if versus is not None:
+            data["versus"][name] = versus.to_dict()
     return data
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from safegen.bench.report.paired import Paired, paired, vulnerable_count
+from safegen.bench.report.paired import Paired, PairedRow, Versus, paired, versus_reference, vulnerable_count
 from safegen.bench.report.summary import ProtocolInfo, Report, RunSummary
 
 
@@ -66,10 +66,12 @@ def render_markdown(report: Report) -> str:
             if run.skipped_rows:
                 out.append(f"- {run.label}: {run.skipped_rows} broken dataset rows skipped.")
             if run.run_errors:
-                out.append(f"- {run.label}: {run.run_errors} runs ended with an error and no code.")
+                runs_word = "run" if run.run_errors == 1 else "runs"
+                out.append(f"- {run.label}: {run.run_errors} {runs_word} ended with an error and no code.")
         if partial or any(r.skipped_rows or r.run_errors for r in runs):
             out.append("")
         out += _paired(paired(runs, list(report.protocols)), security)
+        out += _versus(versus_reference(runs, list(report.protocols)), security)
         out += _per_cwe(runs, [p for p in security if p.independent])
     out += ["## Judges", ""]
     for p in report.protocols:
@@ -90,15 +92,61 @@ def paired_cells(table: Paired, protocols: list[ProtocolInfo]) -> tuple[list[str
     for row in table.rows:
         cells = [row.label]
         for p in shown:
-            tally = row.security.get(p.id)
             change = row.change.get(p.id)
-            cell = "–" if tally is None else f"{vulnerable_count(tally)}/{tally.judged}"
-            cells.append(cell + (f" ({100 * change:+.0f}%)" if change is not None else ""))
+            cells.append(_vulnerable_cell(row, p) + (f" ({100 * change:+.0f}%)" if change is not None else ""))
         if functional:
             cells.append("–" if row.passed is None else f"{row.passed}/{table.outputs}")
         cells.append(str(row.no_code))
         rows.append(cells)
     return header, rows
+
+
+def _vulnerable_cell(row: PairedRow, protocol: ProtocolInfo) -> str:
+    tally = row.security.get(protocol.id)
+    return "–" if tally is None else f"{vulnerable_count(tally)}/{tally.judged}"
+
+
+def versus_cells(table: Versus, protocols: list[ProtocolInfo]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the table of each run beside the reference (Markdown and HTML reports)."""
+    shown = [p for p in protocols if any(p.id in row.run.security for row in table.rows)]
+    functional = any(row.run.passed is not None for row in table.rows)
+    header = ["strategy", "outputs"] + [f"vulnerable: {p.id}" for p in shown]
+    header += ["passed (hidden tests)"] if functional else []
+    header += ["no code"]
+    rows = []
+    for row in table.rows:
+        cells = [row.label, str(row.outputs)]
+        for p in shown:
+            change = row.run.change.get(p.id)
+            cells.append(f"{_vulnerable_cell(row.run, p)} vs {_vulnerable_cell(row.reference, p)}"
+                         + (f" ({100 * change:+.0f}%)" if change is not None else ""))
+        if functional:
+            cells.append(" vs ".join("–" if side.passed is None else f"{side.passed}/{row.outputs}"
+                                     for side in (row.run, row.reference)))
+        cells.append(f"{row.run.no_code} vs {row.reference.no_code}")
+        rows.append(cells)
+    return header, rows
+
+
+def versus_caption(table: Versus) -> str:
+    return (f"Each run beside {table.reference} on the outputs both judged: the run's figure, then "
+            f"{table.reference}'s on the same outputs; in brackets the change in vulnerable outputs. Partial runs "
+            "cover different tasks, so each row counts its own outputs.")
+
+
+def _versus(table: Versus | None, protocols: list[ProtocolInfo]) -> list[str]:
+    if table is None:
+        return []
+    return _titled_table(f"Against {table.reference}, task by task", versus_caption(table),
+                         *versus_cells(table, protocols))
+
+
+def _titled_table(title: str, caption: str, header: list[str], rows: list[list[str]]) -> list[str]:
+    out = [f"### {title}", "", caption, ""]
+    out.append("| " + " | ".join(header) + " |")
+    out.append("|" + "---|" * len(header))
+    out += ["| " + " | ".join(cells) + " |" for cells in rows]
+    return out + [""]
 
 
 def paired_caption(table: Paired) -> str:
@@ -110,12 +158,7 @@ def paired_caption(table: Paired) -> str:
 def _paired(table: Paired | None, protocols: list[ProtocolInfo]) -> list[str]:
     if table is None:
         return []
-    header, rows = paired_cells(table, protocols)
-    out = ["### Same outputs", "", paired_caption(table), ""]
-    out.append("| " + " | ".join(header) + " |")
-    out.append("|" + "---|" * len(header))
-    out += ["| " + " | ".join(cells) + " |" for cells in rows]
-    return out + [""]
+    return _titled_table("Same outputs", paired_caption(table), *paired_cells(table, protocols))
 
 
 def _per_cwe(runs: list[RunSummary], protocols: list[ProtocolInfo]) -> list[str]:

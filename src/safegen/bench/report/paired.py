@@ -1,4 +1,5 @@
-"""Runs compared on the same outputs: only the task samples every run of a dataset has judged.
+"""Runs compared on the same outputs: the task samples every run of a dataset has judged, and each run
+beside the reference on the samples both have judged.
 
 Partial runs cover different tasks, and their overall rates are not comparable; these figures are.
 The change against the reference run (``baseline`` when present) counts vulnerable outputs, and
@@ -47,6 +48,52 @@ def relative_change(reference: SecurityTally, tally: SecurityTally) -> float | N
     return None if base == 0 else vulnerable_count(tally) / base - 1.0
 
 
+@dataclass(frozen=True)
+class VersusRow(Record):
+    """One run and the reference run on the outputs both have judged."""
+
+    label: str
+    outputs: int
+    run: PairedRow
+    reference: PairedRow
+
+
+@dataclass(frozen=True)
+class Versus(Record):
+    """Each run of a dataset beside its reference run, task by task."""
+
+    reference: str
+    rows: tuple[VersusRow, ...]
+
+
+def reference_run(runs: list[RunSummary]) -> RunSummary | None:
+    """The run the others are measured against: the first plain ``baseline`` run."""
+    return next((run for run in runs if run.strategy == REFERENCE and not run.variant), None)
+
+
+def _tally(run: RunSummary, keys: set[str], protocols: list[ProtocolInfo],
+           reference: dict[str, SecurityTally] | None = None) -> PairedRow:
+    """``run``'s figures on the outputs ``keys``; with ``reference`` tallies, the change against them."""
+    security = [p for p in protocols if p.kind == "security"]
+    functional = [p for p in protocols if p.kind == "functional"]
+    per = {p.id: SecurityTally() for p in security if any(p.id in run.outcomes[k] for k in keys)}
+    passed: int | None = None
+    no_code = 0
+    for key in keys:
+        found = run.outcomes[key]
+        for pid in per:
+            if pid in found:
+                per[pid] = per[pid].add(found[pid])
+        if any(found.get(p.id) == NO_CODE for p in security):
+            no_code += 1
+        for p in functional:
+            if found.get(p.id, NOT_APPLICABLE) != NOT_APPLICABLE:
+                passed = (passed or 0) + (found[p.id] == PASSED)
+    change = {pid: relative_change(reference[pid], tally) for pid, tally in per.items()
+              if reference is not None and pid in reference}
+    return PairedRow(label=run.label, security=per, change=change, passed=passed, no_code=no_code)
+
+
 def paired(runs: list[RunSummary], protocols: list[ProtocolInfo]) -> Paired | None:
     """Figures on the outputs judged by every run; None for fewer than two runs or nothing shared."""
     if len(runs) < 2:
@@ -54,31 +101,28 @@ def paired(runs: list[RunSummary], protocols: list[ProtocolInfo]) -> Paired | No
     shared = set.intersection(*(set(run.outcomes) for run in runs))
     if not shared:
         return None
-    security = [p for p in protocols if p.kind == "security"]
-    functional = [p for p in protocols if p.kind == "functional"]
-    reference = next((run for run in runs if run.strategy == REFERENCE and not run.variant), None)
-    tallies: dict[str, dict[str, SecurityTally]] = {}
+    reference = reference_run(runs)
+    ref = _tally(reference, shared, protocols) if reference else None
+    rows = tuple(ref if run is reference and ref is not None
+                 else _tally(run, shared, protocols, ref.security if ref is not None else None) for run in runs)
+    return Paired(outputs=len(shared), reference=reference.label if reference else None, rows=rows)
+
+
+def versus_reference(runs: list[RunSummary], protocols: list[ProtocolInfo]) -> Versus | None:
+    """Each run beside the reference on the outputs both judged; None where that says no more than
+    :func:`paired` (no reference, or every run shares with it only the outputs all runs share)."""
+    reference = reference_run(runs)
+    if reference is None or len(runs) < 3:
+        return None
+    everywhere = set.intersection(*(set(run.outcomes) for run in runs))
     rows = []
     for run in runs:
-        per = {p.id: SecurityTally() for p in security if any(p.id in run.outcomes[k] for k in shared)}
-        passed: int | None = None
-        no_code = 0
-        for key in shared:
-            found = run.outcomes[key]
-            for pid in per:
-                if pid in found:
-                    per[pid] = per[pid].add(found[pid])
-            if any(found.get(p.id) == NO_CODE for p in security):
-                no_code += 1
-            for p in functional:
-                if found.get(p.id, NOT_APPLICABLE) != NOT_APPLICABLE:
-                    passed = (passed or 0) + (found[p.id] == PASSED)
-        tallies[run.label] = per
-        rows.append((run, per, passed, no_code))
-    ref = tallies.get(reference.label) if reference else None
-    out = []
-    for run, per, passed, no_code in rows:
-        change = {pid: relative_change(ref[pid], tally) for pid, tally in per.items()
-                  if ref is not None and pid in ref and run is not reference}
-        out.append(PairedRow(label=run.label, security=per, change=change, passed=passed, no_code=no_code))
-    return Paired(outputs=len(shared), reference=reference.label if reference else None, rows=tuple(out))
+        keys = set(run.outcomes) & set(reference.outcomes)
+        if run is reference or not keys:
+            continue
+        ref = _tally(reference, keys, protocols)
+        rows.append(VersusRow(label=run.label, outputs=len(keys), run=_tally(run, keys, protocols, ref.security),
+                              reference=ref))
+    if all(row.outputs == len(everywhere) for row in rows):
+        return None
+    return Versus(reference=reference.label, rows=tuple(rows))
