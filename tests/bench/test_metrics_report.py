@@ -75,13 +75,14 @@ def two_runs(tmp_path: Path, data_dir: Path) -> list[Path]:
     return [base, safe]
 
 
-def _add_functional(folder: Path) -> None:
-    """Gives the safegen run functional verdicts (3 of 4 pass) to check pass@1 in every format."""
+def _add_functional(folder: Path, failing: tuple[int, ...] = (0,)) -> None:
+    """Gives a run functional verdicts (by default 3 of 4 pass: all but the first) to check pass@1 in every
+    format."""
     path = folder / "results.jsonl"
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     for index, line in enumerate(lines):
         line["verdicts"].append({"protocol": "functional", "judge": "functional", "tool_version": "hidden tests",
-                                 "independent": True, "outcome": "fail" if index == 0 else "pass",
+                                 "independent": True, "outcome": "fail" if index in failing else "pass",
                                  "findings": [], "message": "", "seconds": 0.0})
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
 
@@ -215,6 +216,9 @@ def test_each_run_is_also_set_beside_the_baseline_on_the_outputs_both_judged(two
     assert "The 1 outputs judged by every run above" in markdown  # the short run narrows the shared table
     assert "### Against baseline, task by task" in markdown
     assert re.search(r"\| safegen \[safegen\] \| 4 \| 0/4 vs 4/4 \(-100%\) \|.*\| 3/4 vs – \| 0 vs 0 \|", markdown)
+    _add_functional(two_runs[0], failing=(1,))  # the baseline fails the second task, safegen the first
+    markdown = render(build_report([*two_runs, short]), "markdown")
+    assert re.search(r"\| safegen \[safegen\] \| 4 \|.*\| 3/4 vs 3/4 \(1 gained, 1 lost\) \| 0 vs 0 \|", markdown)
     assert re.search(r"\| safegen \[safegen-short\] \| 1 \| 1/1 vs 1/1 \(\+0%\) \|", markdown)
     data = json.loads(render(report, "json"))
     (versus,) = data["versus"].values()

@@ -121,8 +121,11 @@ def versus_cells(table: Versus, protocols: list[ProtocolInfo]) -> tuple[list[str
             cells.append(f"{_vulnerable_cell(row.run, p)} vs {_vulnerable_cell(row.reference, p)}"
                          + (f" ({100 * change:+.0f}%)" if change is not None else ""))
         if functional:
-            cells.append(" vs ".join("–" if side.passed is None else f"{side.passed}/{row.outputs}"
-                                     for side in (row.run, row.reference)))
+            cell = " vs ".join("–" if side.passed is None else f"{side.passed}/{row.outputs}"
+                               for side in (row.run, row.reference))
+            if row.run.passed is not None and row.reference.passed is not None:
+                cell += f" ({row.gained} gained, {row.lost} lost)"
+            cells.append(cell)
         cells.append(f"{row.run.no_code} vs {row.reference.no_code}")
         rows.append(cells)
     return header, rows

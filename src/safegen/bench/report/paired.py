@@ -56,6 +56,8 @@ class VersusRow(Record):
     outputs: int
     run: PairedRow
     reference: PairedRow
+    gained: int = 0  # outputs that pass the hidden tests in this run and fail them in the reference
+    lost: int = 0  # outputs that pass them in the reference and fail them in this run
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,22 @@ def paired(runs: list[RunSummary], protocols: list[ProtocolInfo]) -> Paired | No
     return Paired(outputs=len(shared), reference=reference.label if reference else None, rows=rows)
 
 
+def _flips(run: RunSummary, reference: RunSummary, keys: set[str],
+           protocols: list[ProtocolInfo]) -> tuple[int, int]:
+    """How many of ``keys`` pass a functional judge in ``run`` only, and in ``reference`` only."""
+    gained = lost = 0
+    for p in protocols:
+        if p.kind != "functional":
+            continue
+        for key in keys:
+            mine, theirs = run.outcomes[key].get(p.id), reference.outcomes[key].get(p.id)
+            if mine in (None, NOT_APPLICABLE) or theirs in (None, NOT_APPLICABLE):
+                continue
+            gained += mine == PASSED and theirs != PASSED
+            lost += theirs == PASSED and mine != PASSED
+    return gained, lost
+
+
 def versus_reference(runs: list[RunSummary], protocols: list[ProtocolInfo]) -> Versus | None:
     """Each run beside the reference on the outputs both judged; None where that says no more than
     :func:`paired` (no reference, or every run shares with it only the outputs all runs share)."""
@@ -121,8 +139,9 @@ def versus_reference(runs: list[RunSummary], protocols: list[ProtocolInfo]) -> V
         if run is reference or not keys:
             continue
         ref = _tally(reference, keys, protocols)
+        gained, lost = _flips(run, reference, keys, protocols)
         rows.append(VersusRow(label=run.label, outputs=len(keys), run=_tally(run, keys, protocols, ref.security),
-                              reference=ref))
+                              reference=ref, gained=gained, lost=lost))
     if all(row.outputs == len(everywhere) for row in rows):
         return None
     return Versus(reference=reference.label, rows=tuple(rows))
