@@ -17,6 +17,7 @@ from strategy_snippets import (
 )
 
 from safegen.backends.fake import FakeBackend
+from safegen.prompts import templates
 from safegen.strategies.autosafecoder import AutoSafeCoderStrategy
 from safegen.strategies.safegen import SafegenStrategy
 from safegen.types import RunRecord, Task, VerdictStatus
@@ -354,3 +355,29 @@ def test_working_code_outranks_a_better_learned_score(make_ctx) -> None:  # type
     scores = {c.origin: c.score for c in record.candidates}
     assert scores["sample"] == 0.1 and scores["plain"] == 0.9
     assert record.final is not None and record.final.origin == "plain"
+
+
+SUM_TASK = Task(task_id="sum", requirement='def add(a: int, b: int) -> int:\n    """Return a + b."""\n',
+                entry_point="add")
+SUM_EVAL = "def add(a: int, b: int) -> int:\n    return eval(str(a) + '+' + str(b))\n"  # bandit B307
+SUM_FIXED = "def add(a: int, b: int) -> int:\n    return a + b\n"
+
+
+def test_pure_computation_gets_the_plain_prompt_and_is_still_repaired(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    script = Script(code=[fenced(SUM_EVAL)], static=[fenced(SUM_FIXED)])
+    ctx = make_ctx(script)
+    record = SafegenStrategy(fuzz_rounds=0).run(SUM_TASK, ctx)
+    assert script.count("imports") == 0  # no imports step for a task that touches no security topic
+    assert ctx.backend.history[0].messages[0].content == templates.SYSTEM_PLAIN
+    assert record.config["strategy_options"]["security_topics"] == []
+    assert [(r.kind, r.accepted) for r in static_rounds(record)] == [("static", True)]  # the analyzers still run
+    assert record.final is not None and "eval" not in record.final.code
+
+
+def test_without_the_topic_gate_every_task_gets_the_security_prompt(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    script = Script(imports=[fenced("import ast")], code=[fenced(SUM_FIXED)])
+    ctx = make_ctx(script)
+    record = SafegenStrategy(fuzz_rounds=0, topic_gate=False).run(SUM_TASK, ctx)
+    assert script.count("imports") == 1
+    assert ctx.backend.history[1].messages[0].content == templates.SYSTEM_SECURE
+    assert record.final is not None and record.final.code.strip().endswith("return a + b")

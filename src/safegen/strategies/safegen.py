@@ -8,6 +8,7 @@ from typing import Any
 from safegen.backends.interface import ChatMessage
 from safegen.config import Settings
 from safegen.prompts import templates
+from safegen.prompts.relevance import security_topics
 from safegen.strategies import stages
 from safegen.strategies.base import StagedStrategy, sampling_temperature
 from safegen.strategies.state import RunState
@@ -17,11 +18,15 @@ from safegen.types import Candidate
 class SafegenStrategy(StagedStrategy):
     """Security prompt + two-step imports (which, with a Python prompt, open the answer the model continues) +
     N samples ranked + static repair loop + repair of the task's failing examples + a plain-prompt answer when
-    they still fail (or when no answer held code) + fuzz repair, never worse; unused imports are dropped."""
+    they still fail (or when no answer held code) + fuzz repair, never worse; unused imports are dropped.
+
+    With ``topic_gate`` the security prompt and the imports step are kept for tasks that touch a security
+    topic (prompts/relevance.py); pure computation is asked with the plain prompt, which is what the model
+    does best, and is analyzed and repaired like everything else."""
 
     name = "safegen"
-    summary = ("security prompt with two-step imports (opening the answer the model continues, where the backend "
-               "can), static repair loop with CWE feedback, repair of the "
+    summary = ("security prompt with two-step imports for tasks that touch security (opening the answer the model "
+               "continues, where the backend can), static repair loop with CWE feedback, repair of the "
                "task's failing examples (then a plain-prompt answer if they still fail), sandboxed fuzz repair; "
                "returns the best version seen")
     needs_sandbox = True
@@ -30,7 +35,7 @@ class SafegenStrategy(StagedStrategy):
     def __init__(self, *, imports_step: bool = True, secure_prompt: bool = True, samples: int | None = 1,
                  static_rounds: int | None = None, tests_rounds: int | None = 2, fuzz_rounds: int | None = 2,
                  fix_imports: bool = True, prune_imports: bool = True, plain_fallback: bool = True,
-                 prefill: bool = True) -> None:
+                 prefill: bool = True, topic_gate: bool = True) -> None:
         self.imports_step = imports_step
         self.prune_imports = prune_imports
         self.tests_rounds = tests_rounds
@@ -41,6 +46,7 @@ class SafegenStrategy(StagedStrategy):
         self.fuzz_rounds = fuzz_rounds
         self.plain_fallback = plain_fallback
         self.prefill = prefill
+        self.topic_gate = topic_gate
 
     def options(self, settings: Settings) -> dict[str, Any]:
         rounds = settings.max_rounds
@@ -50,12 +56,15 @@ class SafegenStrategy(StagedStrategy):
                 "tests_rounds": rounds if self.tests_rounds is None else min(self.tests_rounds, rounds),
                 "fuzz_rounds": rounds if self.fuzz_rounds is None else min(self.fuzz_rounds, rounds),
                 "fix_imports": self.fix_imports, "prune_imports": self.prune_imports,
-                "plain_fallback": self.plain_fallback, "prefill": self.prefill}
+                "plain_fallback": self.plain_fallback, "prefill": self.prefill, "topic_gate": self.topic_gate}
 
     def execute(self, state: RunState) -> Candidate | None:
         opts = state.options
-        imports = stages.ask_imports(state) if opts["imports_step"] else []
-        system = templates.SYSTEM_SECURE if opts["secure_prompt"] else templates.SYSTEM_PLAIN
+        topics = security_topics(state.task.requirement)
+        opts["security_topics"] = list(topics)
+        relevant = bool(topics) or not opts["topic_gate"]
+        imports = stages.ask_imports(state) if opts["imports_step"] and relevant else []
+        system = templates.SYSTEM_SECURE if opts["secure_prompt"] and relevant else templates.SYSTEM_PLAIN
         base, prefix = _opening(state, system, imports)
         samples = stages.generate(state, base, n=opts["samples"], temperature=opts["temperature"]
                                   if opts["samples"] > 1 else None, imports=imports, prefix=prefix)
