@@ -8,9 +8,9 @@ from typing import Any
 from safegen.backends.interface import ChatMessage
 from safegen.config import Settings
 from safegen.prompts import templates
-from safegen.prompts.relevance import security_topics
 from safegen.strategies import stages
 from safegen.strategies.base import StagedStrategy, sampling_temperature
+from safegen.strategies.relevance import security_topics
 from safegen.strategies.state import RunState
 from safegen.types import Candidate
 
@@ -21,7 +21,7 @@ class SafegenStrategy(StagedStrategy):
     they still fail (or when no answer held code) + fuzz repair, never worse; unused imports are dropped.
 
     With ``topic_gate`` the security prompt and the imports step are kept for tasks that touch a security
-    topic (prompts/relevance.py); pure computation is asked with the plain prompt, which is what the model
+    topic (strategies/relevance.py); pure computation is asked with the plain prompt, which is what the model
     does best, and is analyzed and repaired like everything else."""
 
     name = "safegen"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from safegen.prompts.relevance import imported_modules, security_topics
+from safegen.strategies.relevance import security_topics
 
 
 @pytest.mark.parametrize("requirement", [
@@ -30,6 +30,6 @@ def test_security_topics_name_what_was_found(requirement: str, expected: tuple[s
     assert security_topics(requirement) == expected
 
 
-def test_imported_modules_reads_every_import_form_once() -> None:
+def test_every_import_form_names_its_module_once() -> None:
     text = "import os, sys as system\nfrom xml.etree import ElementTree\n    import os.path\nfrom . import x\n"
-    assert imported_modules(text) == ["os", "sys", "xml"]
+    assert security_topics(text) == ("imports os", "imports sys", "imports xml", "markup", "files")

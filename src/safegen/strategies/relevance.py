@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from safegen.strategies import codecheck
+
 # Standard modules for pure computation: importing them says nothing about security.
 COMPUTATION_MODULES = frozenset({
     "__future__", "abc", "array", "bisect", "cmath", "collections", "copy", "dataclasses", "decimal", "enum",
@@ -37,24 +39,16 @@ TOPIC_WORDS: dict[str, str] = {
     "process": r"process\w*|threads?\b|signals?\b|environment variables?|os\.environ",
 }
 _TOPICS = [(topic, re.compile(rf"\b(?:{words})", re.IGNORECASE)) for topic, words in TOPIC_WORDS.items()]
-_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import\b|import[ \t]+([\w., \t]+))", re.MULTILINE)
 
 
-def imported_modules(text: str) -> list[str]:
-    """The top-level modules that the import lines of ``text`` name, in order, without repeats."""
-    found: list[str] = []
-    for match in _IMPORT.finditer(text):
-        names = [match.group(1)] if match.group(1) else match.group(2).split(",")
-        for name in names:
-            top = name.strip().split(" ")[0].split(".")[0]
-            if top and top not in found:
-                found.append(top)
-    return found
+def _top_level_imports(requirement: str) -> list[str]:
+    """The top-level modules the requirement imports, in order, each once."""
+    return list(dict.fromkeys(name.split(".")[0] for name in codecheck.imported_modules(requirement)))
 
 
 def security_topics(requirement: str) -> tuple[str, ...]:
     """The security topics ``requirement`` touches, e.g. ``("imports flask", "web", "files")``; empty for
     pure computation."""
-    topics = [f"imports {name}" for name in imported_modules(requirement) if name not in COMPUTATION_MODULES]
+    topics = [f"imports {name}" for name in _top_level_imports(requirement) if name not in COMPUTATION_MODULES]
     topics += [topic for topic, pattern in _TOPICS if pattern.search(requirement)]
     return tuple(topics)
