@@ -104,9 +104,8 @@ def paired(runs: list[RunSummary], protocols: list[ProtocolInfo]) -> Paired | No
     if not shared:
         return None
     reference = reference_run(runs)
-    ref = _tally(reference, shared, protocols) if reference else None
-    rows = tuple(ref if run is reference and ref is not None
-                 else _tally(run, shared, protocols, ref.security if ref is not None else None) for run in runs)
+    against = _tally(reference, shared, protocols).security if reference else None
+    rows = tuple(_tally(run, shared, protocols, None if run is reference else against) for run in runs)
     return Paired(outputs=len(shared), reference=reference.label if reference else None, rows=rows)
 
 
