@@ -40,3 +40,15 @@ def shuffle_deck(deck):
     # ok: safegen.weak-random-secret
     random.shuffle(deck)
     return deck
+
+
+def generate_random_string(length):
+    """Return an unpredictable random string of ASCII letters with the given length."""
+    # ruleid: safegen.weak-random-secret
+    return "".join(random.choice(string.ascii_letters) for _ in range(length))
+
+
+def pick_colour(colours):
+    """Pick a random colour for the chart."""
+    # ok: safegen.weak-random-secret
+    return random.choice(colours)
