@@ -74,3 +74,30 @@ import subprocess
 def run_command(cmd):
     return subprocess.run(shlex.split(cmd), capture_output=True, text=True, check=False, timeout=10).stdout
 '''
+
+# no examples in the docstring, so only fuzzing guards a repair (as HumanEval/144's "f(x) = y" lines)
+SHARE_PROMPT = '''def share(total: int, parts: list[int], index: int) -> int:
+    """Return total // parts[index] + total // index."""
+'''
+
+# two defects: ZeroDivisionError on either line (a zero index, a zero part)
+SHARE = '''def share(total: int, parts: list[int], index: int) -> int:
+    """Return total // parts[index] + total // index."""
+    bonus = total // index
+    return total // parts[index] + bonus
+'''
+
+# the guard is right but the last line names a variable that does not exist: every valid call fails
+SHARE_BROKEN = '''def share(total: int, parts: list[int], index: int) -> int:
+    """Return total // parts[index] + total // index."""
+    if index == 0 or parts[index] == 0:
+        raise ValueError("a zero index or a zero part")
+    return total // parts[index] + bonus
+'''
+
+SHARE_FIXED = '''def share(total: int, parts: list[int], index: int) -> int:
+    """Return total // parts[index] + total // index."""
+    if index == 0 or parts[index] == 0:
+        raise ValueError("a zero index or a zero part")
+    return total // parts[index] + total // index
+'''

@@ -11,6 +11,10 @@ from strategy_snippets import (
     FIXED,
     NEW_SIGNATURE,
     PROMPT,
+    SHARE,
+    SHARE_BROKEN,
+    SHARE_FIXED,
+    SHARE_PROMPT,
     VULNERABLE,
     VULNERABLE_TWO,
     WORSE,
@@ -381,3 +385,21 @@ def test_without_the_topic_gate_every_task_gets_the_security_prompt(make_ctx) ->
     assert script.count("imports") == 1
     assert ctx.backend.history[1].messages[0].content == templates.SYSTEM_SECURE
     assert record.final is not None and record.final.code.strip().endswith("return a + b")
+
+
+def test_a_fuzz_repair_that_fails_where_its_parent_worked_is_rejected(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    """Fewer distinct defects is not enough: the broken repair has one (NameError on every call), its parent two."""
+    task = Task(task_id="share", requirement=SHARE_PROMPT, entry_point="share")
+    seeds = "[[10, [1, 2, 5], 1], [7, [3, 0], 1], [9, [4], 0]]"  # a typical call, a zero part, a zero index
+    script = Script(code=[fenced(SHARE)], fuzz=[fenced(SHARE_BROKEN), fenced(SHARE_FIXED)], other=[seeds])
+    record = SafegenStrategy(imports_step=False, tests_rounds=0, fuzz_rounds=2).run(task, make_ctx(script))
+
+    first = record.candidates[0]
+    assert first.fuzz is not None and len(first.fuzz.defects) >= 2
+    fuzz_rounds = [r for r in record.rounds if r.kind == "fuzz"]
+    assert [r.accepted for r in fuzz_rounds] == [False, True]
+    broken = next(c for c in record.candidates if c.candidate_id == fuzz_rounds[0].output_candidate)
+    assert broken.fuzz is not None and len(broken.fuzz.defects) < len(first.fuzz.defects)
+    assert "NameError" in fuzz_rounds[0].reason and "which its parent handled" in fuzz_rounds[0].reason
+    assert record.final is not None and record.final.code.strip() == SHARE_FIXED.strip()
+    assert record.final.fuzz is not None and not record.final.fuzz.defects

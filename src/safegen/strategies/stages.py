@@ -348,6 +348,36 @@ def judge_fuzz(state: RunState, parent: Candidate, child: Candidate) -> str | No
         return "could not be fuzzed"
     if defect_count(child) >= defect_count(parent):
         return f"fuzz defects not reduced ({defect_count(child)} >= {defect_count(parent)})"
+    return fuzz_regression(state, parent, child)
+
+
+MAX_REPLAYS = 5  # child defects replayed on the parent per fuzz repair
+REPLAY_SECONDS = 5.0
+
+
+def fuzz_regression(state: RunState, parent: Candidate, child: Candidate) -> str | None:
+    """Why the child is worse where it matters: it raises on an input its parent handled, or None.
+
+    Fewer distinct defects is not enough: a repair that breaks every call (a name left undefined) has
+    one defect where its parent had two. Each exception the child shows is replayed on the parent.
+    """
+    sandbox = state.ctx.sandbox
+    if sandbox is None or child.fuzz is None:
+        return None
+    from safegen.fuzz.triage import TRUNCATED
+
+    replays = [d for d in child.fuzz.defects
+               if d.kind == "exception" and d.reproducer and not d.reproducer.rstrip().endswith(TRUNCATED)]
+    for defect in replays[:MAX_REPLAYS]:
+        try:
+            result = sandbox.run_script(parent.code + "\n\n" + defect.reproducer, timeout=REPLAY_SECONDS)
+        except SafegenError as exc:
+            state.note_error(f"replaying a fuzz input on {parent.candidate_id} failed: {exc}")
+            return "could not check the repair against its parent's behaviour"
+        if result.ok:
+            return f"raises {defect.exception_type or 'an exception'} on {defect.input[:120]}, which its parent handled"
+        if result.status == "timeout":  # the parent does not run quickly as a script (a server, a slow input)
+            break
     return None
 
 
