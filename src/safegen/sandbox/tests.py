@@ -12,8 +12,8 @@ from safegen.sandbox.core import Sandbox
 from safegen.sandbox.result import ExecResult
 from safegen.types import TestOutcome
 
-# "f(1, 2) == 3", "f(1) ➞ 3", "f(x) => y", "f(x) -> y", "f(x) → y", "f(x) returns y", "f(x) should return y"
-_ARROW = re.compile(r"^\s*(==>|==|➞|=>|->|→|⇒|returns|should\s+return|should\s+be|is)\s*(.+?)\s*[.,;]?\s*$")
+# "f(1, 2) == 3", "f(1) ➞ 3", "f(x) => y", "f(x) -> y", "f(x) → y", "f(x) = y", "f(x) returns y", "f(x) should return y"
+_ARROW = re.compile(r"^\s*(==>|==|➞|=>|->|→|⇒|=|returns|should\s+return|should\s+be|is)\s*(.+?)\s*[.,;]?\s*$")
 
 
 def _count_tests(tests: str, entry_point: str | None) -> int:
@@ -110,19 +110,26 @@ def _is_literal(text: str) -> bool:
     return True
 
 
-def _arrow_example(line: str, entry_point: str) -> tuple[str, str] | None:
-    """Parse "f(args) == expected" style lines; only literal arguments and results count (reliability first)."""
+def _arrow_parts(line: str, entry_point: str) -> tuple[str, str, str] | None:
+    """(call, operator, expected) as written on a "f(args) == expected" style line, unchecked."""
     match = re.search(rf"(?<![\w.]){re.escape(entry_point)}\s*\(", line)
     if match is None or line.lstrip().startswith(">>>"):
         return None
     end = _balanced_call(line, match.start())
     if end is None:
         return None
-    call = line[match.start():end]
     tail = _ARROW.match(line[end:])
     if tail is None:
         return None
-    expected = tail.group(2)
+    return line[match.start():end], tail.group(1), tail.group(2)
+
+
+def _arrow_example(line: str, entry_point: str) -> tuple[str, str, str] | None:
+    """(call, expected, operator) from an arrow line; only literal arguments and results count (reliability first)."""
+    parts = _arrow_parts(line, entry_point)
+    if parts is None:
+        return None
+    call, operator, expected = parts
     try:
         node = ast.parse(call, mode="eval").body
     except SyntaxError:
@@ -131,7 +138,17 @@ def _arrow_example(line: str, entry_point: str) -> tuple[str, str] | None:
         return None
     if node.keywords or not _is_literal(expected):
         return None
-    return ast.unparse(node), ast.unparse(ast.parse(expected, mode="eval"))  # drops trailing comments
+    # drops trailing comments
+    return ast.unparse(node), ast.unparse(ast.parse(expected, mode="eval")), operator
+
+
+def _defines_by_equations(lines: list[str], entry_point: str) -> bool:
+    """Whether the docstring writes "f(n) = 1 + n / 2": then its "f(1) = 3" lines define, not exemplify."""
+    for line in lines:
+        parts = _arrow_parts(line, entry_point)
+        if parts is not None and parts[1] == "=" and _arrow_example(line, entry_point) is None:
+            return True
+    return False
 
 
 def _value_example(source: str, want: str, line: int) -> tuple[str, str, int]:
@@ -158,11 +175,15 @@ def prompt_examples(prompt: str, entry_point: str) -> list[tuple[str, str, int]]
     except ValueError:  # malformed doctest block: fall back to the arrow lines only
         examples = []
     seen = {source.strip() for source, _, _ in examples}
-    for number, line in enumerate(text.splitlines()):
+    lines = text.splitlines()
+    equations = _defines_by_equations(lines, entry_point)
+    for number, line in enumerate(lines):
         parsed = _arrow_example(line, entry_point)
         if parsed is None:
             continue
-        call, expected = parsed
+        call, expected, operator = parsed
+        if operator == "=" and equations:
+            continue
         source = f"({call}) == ({expected})\n"
         if source.strip() not in seen:
             seen.add(source.strip())
