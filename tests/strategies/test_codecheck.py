@@ -64,6 +64,15 @@ def test_has_logic(code: str, logic: bool) -> None:
     assert codecheck.has_logic(code) is logic
 
 
+def test_a_stub_filled_with_imports_has_no_logic() -> None:
+    """HumanEval/129 under v5: the model continued `def minPath(grid, k):` and its docstring with imports only."""
+    stub = 'def minPath(grid, k):\n    """Doc."""\n    import sys\n    import urllib.parse\n'
+    assert not codecheck.has_logic(stub, "minPath")
+    assert codecheck.has_logic(stub)  # without an entry point a def counts, as before
+    assert codecheck.has_logic(stub + "\n\ndef helper():\n    return 1\n", "other")  # entry absent: as before
+    assert codecheck.has_logic(stub.replace("import urllib.parse", "return []"), "minPath")
+
+
 def test_imported_modules_line_by_line() -> None:
     text = ("import os, sys\nfrom xml.dom.minidom import parseString\nfrom . import local\n"
             "from secrets import (\nimport hashlib\n")

@@ -116,12 +116,19 @@ def imported_modules(code: str) -> list[str]:
     return modules
 
 
-def has_logic(code: str) -> bool:
-    """True when the code holds more than imports, a docstring and ``pass``."""
+def has_logic(code: str, entry_point: str | None = None) -> bool:
+    """True when the code holds more than imports, a docstring and ``pass``; where it defines the function
+    ``entry_point`` at top level, that function's body must too (a stub filled with imports is no answer)."""
     tree = _parse(code)
     if tree is None:
         return False
-    for node in tree.body:
+    entry = next((node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.name == entry_point), None) if entry_point else None
+    return _holds_logic(entry.body if entry is not None else tree.body)
+
+
+def _holds_logic(body: list[ast.stmt]) -> bool:
+    for node in body:
         if isinstance(node, (ast.Import, ast.ImportFrom, ast.Pass)):
             continue
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):

@@ -102,7 +102,7 @@ def answer_code(state: RunState, candidate_id: str, text: str, imports: Sequence
     unused imports dropped (option ``prune_imports``). ``finish``: why generation ended, named in the why of a
     cut-off answer."""
     code, error = extract(state, text)
-    if code and not codecheck.has_logic(code):
+    if code and not codecheck.has_logic(code, state.entry_point):
         code, error = "", "the answer holds no code beyond import statements"
     if not code and finish in _CUT:
         return "", f"{error} ({_CUT[finish]})"
