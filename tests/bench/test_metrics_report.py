@@ -226,3 +226,21 @@ def test_each_run_is_also_set_beside_the_baseline_on_the_outputs_both_judged(two
     assert versus["rows"][0]["run"]["change"]["bandit-any"] == -1.0
     assert "Against baseline, task by task" in render(report, "html")
     assert "Against baseline" not in render(build_report(two_runs), "markdown")  # two runs: the shared table says it
+
+
+def test_outputs_that_leave_the_function_unimplemented_are_named(two_runs: list[Path], tmp_path: Path) -> None:
+    """A stub is judged secure by every security judge; the report must say it does nothing."""
+    path = two_runs[1] / "results.jsonl"
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    entry = lines[0]["record"]["task"]["entry_point"]
+    lines[0]["record"]["final"]["code"] = f'def {entry}(x):\n    """Doc."""\n    import os\n    pass\n'
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+    base, safe = build_report(two_runs).runs
+    assert base.stubs == () and safe.stubs == (lines[0]["task_id"],)
+    note = f"safegen: 1 output leaves the function unimplemented (nothing in it for a security judge to flag): " \
+           f"{lines[0]['task_id']}."
+    report = build_report(two_runs)
+    assert f"- {note}" in render(report, "markdown")
+    assert note in render(report, "html")
+    assert json.loads(render(report, "json"))["runs"][1]["stubs"] == [lines[0]["task_id"]]

@@ -14,7 +14,7 @@ from safegen.bench.report.markdown import (
     versus_cells,
 )
 from safegen.bench.report.paired import paired, versus_reference
-from safegen.bench.report.summary import ProtocolInfo, Report, RunSummary
+from safegen.bench.report.summary import ProtocolInfo, Report, RunSummary, run_notes
 
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f")
 STYLE = """
@@ -117,10 +117,7 @@ def render_html(report: Report) -> str:
     for name, runs in _datasets(report).items():
         body.append(f"<h2>{escape(name)}</h2>")
         body.append(_table(runs, security))
-        for run in runs:
-            if run.partial:
-                body.append(f'<p class="note">{escape(run.label)}: partial run, {run.judged} of '
-                            f"{run.expected} outputs judged.</p>")
+        body += [f'<p class="note">{escape(note)}</p>' for run in runs for note in run_notes(run)]
         table = paired(runs, list(report.protocols))
         if table is not None:
             body.append(_titled_table("Same outputs", paired_caption(table), *paired_cells(table, security)))

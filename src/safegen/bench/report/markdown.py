@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from safegen.bench.report.paired import Paired, PairedRow, Versus, paired, versus_reference, vulnerable_count
-from safegen.bench.report.summary import ProtocolInfo, Report, RunSummary
+from safegen.bench.report.summary import ProtocolInfo, Report, RunSummary, run_notes
 
 
 def pct(value: float | None) -> str:
@@ -59,16 +59,9 @@ def render_markdown(report: Report) -> str:
                     f"{run.seconds:.1f}", str(no_code)]
             out.append("| " + " | ".join(row) + " |")
         out.append("")
-        partial = [r for r in runs if r.partial]
-        for run in partial:
-            out.append(f"- {run.label}: partial run, {run.judged} of {run.expected} outputs judged.")
-        for run in runs:
-            if run.skipped_rows:
-                out.append(f"- {run.label}: {run.skipped_rows} broken dataset rows skipped.")
-            if run.run_errors:
-                runs_word = "run" if run.run_errors == 1 else "runs"
-                out.append(f"- {run.label}: {run.run_errors} {runs_word} ended with an error and no code.")
-        if partial or any(r.skipped_rows or r.run_errors for r in runs):
+        notes = [note for run in runs for note in run_notes(run)]
+        out += [f"- {note}" for note in notes]
+        if notes:
             out.append("")
         out += _paired(paired(runs, list(report.protocols)), security)
         out += _versus(versus_reference(runs, list(report.protocols)), security)

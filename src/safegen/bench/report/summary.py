@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import json
 from collections import Counter, defaultdict
@@ -64,6 +65,7 @@ class RunSummary(Record):
     seconds: float = 0.0
     run_errors: int = 0
     outcomes: dict[str, dict[str, str]] = field(default_factory=dict)  # output key -> protocol -> outcome
+    stubs: tuple[str, ...] = ()  # outputs whose entry function holds no code (security judges see nothing to flag)
 
     @property
     def partial(self) -> bool:
@@ -80,6 +82,42 @@ class Report(Record):
 
 def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else 0.0
+
+
+def unimplemented(code: str | None, entry_point: str | None) -> bool:
+    """Whether the code defines ``entry_point`` with nothing in its body but a docstring, imports and ``pass``.
+
+    Such an output is judged "secure" by every security judge although it does nothing; the report says how
+    many a run has. Kept apart from the pipeline's own checks, as the judges are.
+    """
+    if not code or not entry_point:
+        return False
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return False
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == entry_point:
+            return all(isinstance(s, (ast.Import, ast.ImportFrom, ast.Pass))
+                       or isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) for s in node.body)
+    return False
+
+
+def run_notes(run: RunSummary) -> list[str]:
+    """The sentences under a run's row: partial, skipped rows, runs without code, unimplemented stubs."""
+    notes = []
+    if run.partial:
+        notes.append(f"{run.label}: partial run, {run.judged} of {run.expected} outputs judged.")
+    if run.skipped_rows:
+        notes.append(f"{run.label}: {run.skipped_rows} broken dataset rows skipped.")
+    if run.run_errors:
+        runs_word = "run" if run.run_errors == 1 else "runs"
+        notes.append(f"{run.label}: {run.run_errors} {runs_word} ended with an error and no code.")
+    if run.stubs:
+        outputs = "output leaves" if len(run.stubs) == 1 else "outputs leave"
+        notes.append(f"{run.label}: {len(run.stubs)} {outputs} the function unimplemented (nothing in it for a "
+                     f"security judge to flag): {', '.join(run.stubs)}.")
+    return notes
 
 
 def summarize(folder: Path) -> tuple[RunSummary, list[ProtocolInfo]]:
@@ -103,6 +141,8 @@ def summarize(folder: Path) -> tuple[RunSummary, list[ProtocolInfo]]:
     calls, prompt, completion, seconds = [], [], [], []
     run_errors, model, tasks = 0, "", set()
     outcomes: dict[str, dict[str, str]] = defaultdict(dict)
+    samples = int(manifest.get("samples", 1))
+    stubs: list[str] = []
     for line in latest.values():
         record = line.get("record") or {}
         tasks.add(line.get("task_id"))
@@ -114,6 +154,9 @@ def summarize(folder: Path) -> tuple[RunSummary, list[ProtocolInfo]]:
         completion.append(float(sum(c.get("completion_tokens", 0) for c in llm)))
         seconds.append(float(record.get("wall_seconds") or 0.0))
         run_errors += 1 if record.get("final") is None and record.get("errors") else 0
+        task = record.get("task") or {}
+        if unimplemented((record.get("final") or {}).get("code"), task.get("entry_point")):
+            stubs.append(str(line.get("key") if samples > 1 else line.get("task_id")))
         for verdict in line.get("verdicts", []):
             pid = verdict["protocol"]
             kind = "functional" if verdict["judge"] == "functional" else "security"
@@ -133,7 +176,6 @@ def summarize(folder: Path) -> tuple[RunSummary, list[ProtocolInfo]]:
     counts = [(len(v), sum(v)) for v in per_task_pass.values()]
     pass_at = {f"pass@{k}": value for k in PASS_KS
                if (value := mean_pass_at_k(counts, k)) is not None and all(n >= k for n, _ in counts)}
-    samples = int(manifest.get("samples", 1))
     strategy, variant = str(manifest.get("strategy", "")), manifest.get("variant")
     summary = RunSummary(
         label=f"{strategy} ({variant})" if variant else strategy, folder=str(folder),
@@ -143,7 +185,7 @@ def summarize(folder: Path) -> tuple[RunSummary, list[ProtocolInfo]]:
         judged=len(latest), tasks_judged=len(tasks), skipped_rows=len(manifest.get("skipped_rows", [])),
         security=dict(security), per_cwe={k: dict(v) for k, v in per_cwe.items()}, functional=functional,
         pass_at=pass_at, llm_calls=_mean(calls), prompt_tokens=_mean(prompt), completion_tokens=_mean(completion),
-        seconds=_mean(seconds), run_errors=run_errors, outcomes=dict(outcomes))
+        seconds=_mean(seconds), run_errors=run_errors, outcomes=dict(outcomes), stubs=tuple(stubs))
     return summary, list(protocols.values())
 
 
