@@ -210,6 +210,22 @@ def test_safegen_resamples_once_when_the_answer_holds_no_code(make_ctx) -> None:
     assert never.count("code") == 2 and record.final is None  # one resample, then a clear "no code"
 
 
+def test_a_stub_of_the_function_is_no_code_and_a_repair_to_a_stub_is_rejected(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    """HumanEval/129 (a continued def that held only imports) and SecurityEval CWE-095_author_1 (a static repair
+    that returned the bare stub, accepted because eval was gone) under v5."""
+    stub = 'def parse_value(text: str):\n    """Parse a Python literal such as a list or a number."""\n    import os\n'
+    script = Script(code=[fenced(stub), fenced(FIXED)])
+    record = SafegenStrategy(imports_step=False, fuzz_rounds=0).run(TASK, make_ctx(script))
+    first = record.candidates[0]
+    assert first.code == "" and "leaves `parse_value` unimplemented" in (first.error or "")
+    assert record.final is not None and "ast.literal_eval" in record.final.code
+
+    emptied = Script(code=[fenced(VULNERABLE)], static=[fenced(stub.replace("import os", "pass"))])
+    record = SafegenStrategy(imports_step=False, fuzz_rounds=0, static_rounds=1).run(TASK, make_ctx(emptied))
+    assert [r.accepted for r in static_rounds(record)] == [False]
+    assert record.final is not None and "eval(text)" in record.final.code  # never a stub passed off as secure
+
+
 def test_no_code_under_the_security_prompt_brings_one_plain_answer(make_ctx) -> None:  # type: ignore[no-untyped-def]
     # seen on HumanEval/33: both answers to the security prompt were long lists of security imports
     looping = fenced("import secrets\nimport hashlib\nfrom defusedxml import minidom\n" * 8)

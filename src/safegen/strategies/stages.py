@@ -102,8 +102,10 @@ def answer_code(state: RunState, candidate_id: str, text: str, imports: Sequence
     unused imports dropped (option ``prune_imports``). ``finish``: why generation ended, named in the why of a
     cut-off answer."""
     code, error = extract(state, text)
-    if code and not codecheck.has_logic(code, state.entry_point):
+    if code and not codecheck.has_logic(code):
         code, error = "", "the answer holds no code beyond import statements"
+    elif code and not codecheck.has_logic(code, state.entry_point):
+        code, error = "", f"the answer leaves `{state.entry_point}` unimplemented (only a docstring, imports or pass)"
     if not code and finish in _CUT:
         return "", f"{error} ({_CUT[finish]})"
     if code and imports:  # fix the chosen imports the code uses at its top (unused ones only add noise)
