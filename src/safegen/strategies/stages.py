@@ -368,8 +368,8 @@ def fuzz_regression(state: RunState, parent: Candidate, child: Candidate) -> str
         return None
     from safegen.fuzz.triage import TRUNCATED
 
-    replays = [d for d in child.fuzz.defects
-               if d.kind == "exception" and d.reproducer and not d.reproducer.rstrip().endswith(TRUNCATED)]
+    replays = [d for d in child.fuzz.defects  # a cut input cannot be replayed as written
+               if d.kind == "exception" and d.reproducer and TRUNCATED not in d.reproducer]
     for defect in replays[:MAX_REPLAYS]:
         try:
             result = sandbox.run_script(parent.code + "\n\n" + defect.reproducer, timeout=REPLAY_SECONDS)
