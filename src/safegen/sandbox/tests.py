@@ -124,12 +124,8 @@ def _arrow_parts(line: str, entry_point: str) -> tuple[str, str, str] | None:
     return line[match.start():end], tail.group(1), tail.group(2)
 
 
-def _arrow_example(line: str, entry_point: str) -> tuple[str, str, str] | None:
-    """(call, expected, operator) from an arrow line; only literal arguments and results count (reliability first)."""
-    parts = _arrow_parts(line, entry_point)
-    if parts is None:
-        return None
-    call, operator, expected = parts
+def _literal_example(call: str, expected: str) -> tuple[str, str] | None:
+    """(call, expected) normalized when both are literal (reliability first), else None."""
     try:
         node = ast.parse(call, mode="eval").body
     except SyntaxError:
@@ -138,17 +134,7 @@ def _arrow_example(line: str, entry_point: str) -> tuple[str, str, str] | None:
         return None
     if node.keywords or not _is_literal(expected):
         return None
-    # drops trailing comments
-    return ast.unparse(node), ast.unparse(ast.parse(expected, mode="eval")), operator
-
-
-def _defines_by_equations(lines: list[str], entry_point: str) -> bool:
-    """Whether the docstring writes "f(n) = 1 + n / 2": then its "f(1) = 3" lines define, not exemplify."""
-    for line in lines:
-        parts = _arrow_parts(line, entry_point)
-        if parts is not None and parts[1] == "=" and _arrow_example(line, entry_point) is None:
-            return True
-    return False
+    return ast.unparse(node), ast.unparse(ast.parse(expected, mode="eval"))  # drops trailing comments
 
 
 def _value_example(source: str, want: str, line: int) -> tuple[str, str, int]:
@@ -175,15 +161,14 @@ def prompt_examples(prompt: str, entry_point: str) -> list[tuple[str, str, int]]
     except ValueError:  # malformed doctest block: fall back to the arrow lines only
         examples = []
     seen = {source.strip() for source, _, _ in examples}
-    lines = text.splitlines()
-    equations = _defines_by_equations(lines, entry_point)
-    for number, line in enumerate(lines):
-        parsed = _arrow_example(line, entry_point)
-        if parsed is None:
+    arrows = [(number, parts[1], _literal_example(parts[0], parts[2]))
+              for number, line in enumerate(text.splitlines()) if (parts := _arrow_parts(line, entry_point))]
+    # "f(n) = 1 + n / 2" anywhere: the docstring defines by equations, so its "f(1) = 3" lines are not results
+    equations = any(operator == "=" and literal is None for _, operator, literal in arrows)
+    for number, operator, literal in arrows:
+        if literal is None or operator == "=" and equations:
             continue
-        call, expected, operator = parsed
-        if operator == "=" and equations:
-            continue
+        call, expected = literal
         source = f"({call}) == ({expected})\n"
         if source.strip() not in seen:
             seen.add(source.strip())
