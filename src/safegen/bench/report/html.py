@@ -9,12 +9,13 @@ from safegen.bench.report.markdown import (
     paired_caption,
     paired_cells,
     pct,
+    run_notes,
     tasks_cell,
     versus_caption,
     versus_cells,
 )
 from safegen.bench.report.paired import paired, versus_reference
-from safegen.bench.report.summary import ProtocolInfo, Report, RunSummary, run_notes
+from safegen.bench.report.summary import ProtocolInfo, Report, RunSummary
 
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f")
 STYLE = """

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from safegen.bench.report.paired import Paired, PairedRow, Versus, paired, versus_reference, vulnerable_count
-from safegen.bench.report.summary import ProtocolInfo, Report, RunSummary, run_notes
+from safegen.bench.report.summary import ProtocolInfo, Report, RunSummary
 
 
 def pct(value: float | None) -> str:
@@ -13,6 +13,23 @@ def pct(value: float | None) -> str:
 def tasks_cell(run: RunSummary) -> str:
     text = f"{run.judged}/{run.expected}"
     return f"{text} (partial)" if run.partial else text
+
+
+def run_notes(run: RunSummary) -> list[str]:
+    """The sentences under a run's row: partial, skipped rows, runs without code, unimplemented stubs."""
+    notes = []
+    if run.partial:
+        notes.append(f"{run.label}: partial run, {run.judged} of {run.expected} outputs judged.")
+    if run.skipped_rows:
+        notes.append(f"{run.label}: {run.skipped_rows} broken dataset rows skipped.")
+    if run.run_errors:
+        runs_word = "run" if run.run_errors == 1 else "runs"
+        notes.append(f"{run.label}: {run.run_errors} {runs_word} ended with an error and no code.")
+    if run.stubs:
+        outputs = "output leaves" if len(run.stubs) == 1 else "outputs leave"
+        notes.append(f"{run.label}: {len(run.stubs)} {outputs} the function unimplemented (nothing in it for a "
+                     f"security judge to flag): {', '.join(run.stubs)}.")
+    return notes
 
 
 def _security_cell(run: RunSummary, protocol: ProtocolInfo) -> str:

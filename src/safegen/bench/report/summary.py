@@ -103,23 +103,6 @@ def unimplemented(code: str | None, entry_point: str | None) -> bool:
     return False
 
 
-def run_notes(run: RunSummary) -> list[str]:
-    """The sentences under a run's row: partial, skipped rows, runs without code, unimplemented stubs."""
-    notes = []
-    if run.partial:
-        notes.append(f"{run.label}: partial run, {run.judged} of {run.expected} outputs judged.")
-    if run.skipped_rows:
-        notes.append(f"{run.label}: {run.skipped_rows} broken dataset rows skipped.")
-    if run.run_errors:
-        runs_word = "run" if run.run_errors == 1 else "runs"
-        notes.append(f"{run.label}: {run.run_errors} {runs_word} ended with an error and no code.")
-    if run.stubs:
-        outputs = "output leaves" if len(run.stubs) == 1 else "outputs leave"
-        notes.append(f"{run.label}: {len(run.stubs)} {outputs} the function unimplemented (nothing in it for a "
-                     f"security judge to flag): {', '.join(run.stubs)}.")
-    return notes
-
-
 def summarize(folder: Path) -> tuple[RunSummary, list[ProtocolInfo]]:
     """Figures of one run folder from its manifest and results log (partial runs included)."""
     manifest_path = folder / MANIFEST
