@@ -131,6 +131,8 @@ class FuzzReport(Record):
 class TestOutcome(Record):
     """Result of running visible tests (doctests or user tests) against code in the sandbox."""
 
+    __test__ = False  # a record, not a pytest test class
+
     passed: bool
     total: int
     failed: int
