@@ -419,3 +419,13 @@ def test_a_fuzz_repair_that_fails_where_its_parent_worked_is_rejected(make_ctx) 
     assert "NameError" in fuzz_rounds[0].reason and "which its parent handled" in fuzz_rounds[0].reason
     assert record.final is not None and record.final.code.strip() == SHARE_FIXED.strip()
     assert record.final.fuzz is not None and not record.final.fuzz.defects
+
+
+def test_safegen_drops_the_demo_the_model_appends(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    demo = FIXED + "\n\ndef check():\n    assert parse_value('7') == 7\n\n\ncheck()\nprint(parse_value('[1]'))\n"
+    record = SafegenStrategy(imports_step=False, fuzz_rounds=0).run(TASK, make_ctx(Script(code=[fenced(demo)])))
+    assert record.final is not None and record.final.code == FIXED
+    assert record.config["strategy_options"]["drop_self_tests"] is True
+    kept = SafegenStrategy(imports_step=False, fuzz_rounds=0, drop_self_tests=False).run(
+        TASK, make_ctx(Script(code=[fenced(demo)])))
+    assert kept.final is not None and kept.final.code.rstrip().endswith("print(parse_value('[1]'))")

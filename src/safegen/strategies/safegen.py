@@ -18,7 +18,7 @@ from safegen.types import Candidate
 class SafegenStrategy(StagedStrategy):
     """Security prompt + two-step imports (which, with a Python prompt, open the answer the model continues) +
     N samples ranked + static repair loop + repair of the task's failing examples + a plain-prompt answer when
-    they still fail (or when no answer held code) + fuzz repair, never worse; unused imports are dropped.
+    they still fail (or when no answer held code) + fuzz repair, never worse; unused imports and the demo appended after the function are dropped.
 
     With ``topic_gate`` the security prompt and the imports step are kept for tasks that touch a security
     topic (strategies/relevance.py); pure computation is asked with the plain prompt, which is what the model
@@ -34,10 +34,11 @@ class SafegenStrategy(StagedStrategy):
 
     def __init__(self, *, imports_step: bool = True, secure_prompt: bool = True, samples: int | None = 1,
                  static_rounds: int | None = None, tests_rounds: int | None = 2, fuzz_rounds: int | None = 2,
-                 fix_imports: bool = True, prune_imports: bool = True, plain_fallback: bool = True,
-                 prefill: bool = True, topic_gate: bool = True) -> None:
+                 fix_imports: bool = True, prune_imports: bool = True, drop_self_tests: bool = True,
+                 plain_fallback: bool = True, prefill: bool = True, topic_gate: bool = True) -> None:
         self.imports_step = imports_step
         self.prune_imports = prune_imports
+        self.drop_self_tests = drop_self_tests
         self.tests_rounds = tests_rounds
         self.fix_imports = fix_imports
         self.secure_prompt = secure_prompt
@@ -56,6 +57,7 @@ class SafegenStrategy(StagedStrategy):
                 "tests_rounds": rounds if self.tests_rounds is None else min(self.tests_rounds, rounds),
                 "fuzz_rounds": rounds if self.fuzz_rounds is None else min(self.fuzz_rounds, rounds),
                 "fix_imports": self.fix_imports, "prune_imports": self.prune_imports,
+                "drop_self_tests": self.drop_self_tests,
                 "plain_fallback": self.plain_fallback, "prefill": self.prefill, "topic_gate": self.topic_gate}
 
     def execute(self, state: RunState) -> Candidate | None:

@@ -14,7 +14,7 @@ from safegen.backends.interface import ChatMessage, Completion, GenerationParams
 from safegen.errors import ExtractionError, SafegenError
 from safegen.prompts import feedback as fb
 from safegen.prompts import templates
-from safegen.strategies import codecheck
+from safegen.strategies import codecheck, selftests
 from safegen.strategies.state import RunState
 from safegen.types import (
     AnalyzerFailure,
@@ -99,6 +99,7 @@ def answer_code(state: RunState, candidate_id: str, text: str, imports: Sequence
                 finish: str = "stop") -> tuple[str, str | None]:
     """The program in one answer, or ("", why): extracted, with logic, chosen imports fixed at its top,
     imports of missing modules repaired and standard ones it forgot added (strategy option ``fix_imports``),
+    the demo it appends after the entry point dropped (option ``drop_self_tests``, strategies/selftests.py),
     unused imports dropped (option ``prune_imports``). ``finish``: why generation ended, named in the why of a
     cut-off answer."""
     code, error = extract(state, text)
@@ -118,7 +119,9 @@ def answer_code(state: RunState, candidate_id: str, text: str, imports: Sequence
         code, added = codecheck.add_stdlib_imports(code)
         if added:
             state.note_error(f"{candidate_id}: imports the code used without importing added: {'; '.join(added)}")
-    if code and state.options.get("prune_imports"):
+    if code and state.options.get("drop_self_tests"):
+        code, _ = selftests.drop_self_tests(code, state.entry_point or codecheck.guess_entry_point(code))
+    if code and state.options.get("prune_imports"):  # after the demo went: it may have used an import
         code, _ = codecheck.prune_unused_imports(code)
     return code, error
 
