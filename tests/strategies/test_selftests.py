@@ -53,6 +53,9 @@ def test_the_demo_after_the_function_goes_and_the_function_stays_byte_for_byte()
 @pytest.mark.parametrize("tail", [
     # a web app's server start is part of the program, not a self-test
     "\napp = Flask(__name__)\n\nif __name__ == '__main__':\n    app.run(debug=True)\n",
+    # a program's own start, bare or guarded
+    "\ndef main():\n    print(sort_even([3, 1]))\n\n\nmain()\n",
+    "\ndef main():\n    print(sort_even([3, 1]))\n\n\nif __name__ == '__main__':\n    main()\n",
     # module set-up after the function that the function reads
     "\nLIMIT = 3\n",
     # a call that shares its line with code that stays: left alone rather than cut in half

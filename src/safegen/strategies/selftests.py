@@ -3,8 +3,9 @@
 Small models end many answers with ``print(f(3))`` lines, a ``check()`` function full of asserts and its
 call, or an ``if __name__ == "__main__":`` block of the same. That code runs whenever the module is
 imported: every analyzer, fuzz input and caller would run it too, and its asserts are findings (B101).
-Only statements after the entry point's definition that do nothing but exercise the answer's own functions
-are dropped, with the functions only they used; a script (no entry point) and anything else, such as
+Only statements after the entry point's definition that do nothing but print or assert results of the
+answer's own functions, or call its check functions (``check*``, ``test*``, ...), are dropped, with the
+functions and values only they used; a script (no entry point) and anything else, such as ``main()`` or
 ``app.run()``, stay.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import ast
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_CHECK_NAMES = ("check", "test", "verify", "demo", "example", "run_test")
 
 
 def _names_read(node: ast.AST) -> set[str]:
@@ -63,8 +65,8 @@ def _is_demo(stmt: ast.stmt, own: set[str]) -> bool:
         return bool(_names_read(stmt) & own)
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
         func = stmt.value.func
-        if isinstance(func, ast.Name) and func.id in own:
-            return True
+        if isinstance(func, ast.Name) and func.id in own and func.id.startswith(_CHECK_NAMES):
+            return True  # ``check_solution()``; never ``main()``, which may be the program itself
         return isinstance(func, ast.Name) and func.id == "print" and _names_read(stmt) - {"print"} <= own
     if isinstance(stmt, ast.For) and not stmt.orelse:
         bound = _names_bound(stmt.target)
