@@ -21,19 +21,16 @@ def _names_read(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
-def _names_bound(target: ast.AST) -> set[str] | None:
-    """The plain names a loop or assignment target binds; None for attributes and subscripts."""
-    if isinstance(target, ast.Name):
-        return {target.id}
-    if isinstance(target, (ast.Tuple, ast.List)):
-        names: set[str] = set()
-        for element in target.elts:
-            bound = _names_bound(element)
-            if bound is None:
-                return None
-            names |= bound
-        return names
-    return None
+def _names_bound(targets: list[ast.expr]) -> set[str] | None:
+    """The plain names loop or assignment targets bind; None when one is an attribute or subscript."""
+    names: set[str] = set()
+    for target in targets:
+        inner = ({target.id} if isinstance(target, ast.Name)
+                 else _names_bound(target.elts) if isinstance(target, (ast.Tuple, ast.List)) else None)
+        if inner is None:
+            return None
+        names |= inner
+    return names
 
 
 def _is_main_guard(test: ast.expr) -> bool:
@@ -49,10 +46,8 @@ def _block_is_demo(body: list[ast.stmt], own: set[str]) -> bool:
     """Every statement of a nested block exercises ``own`` names; simple assignments bind more of them."""
     allowed = set(own)
     for stmt in body:
-        if isinstance(stmt, ast.Assign) and _names_read(stmt.value) <= allowed | {"print"}:
-            bound = set().union(*(_names_bound(t) or {""} for t in stmt.targets))
-            if "" in bound:
-                return False
+        bound = _assigned(stmt, allowed)
+        if bound is not None:
             allowed |= bound
         elif not _is_demo(stmt, allowed):
             return False
@@ -69,7 +64,7 @@ def _is_demo(stmt: ast.stmt, own: set[str]) -> bool:
             return True  # ``check_solution()``; never ``main()``, which may be the program itself
         return isinstance(func, ast.Name) and func.id == "print" and _names_read(stmt) - {"print"} <= own
     if isinstance(stmt, ast.For) and not stmt.orelse:
-        bound = _names_bound(stmt.target)
+        bound = _names_bound([stmt.target])
         return (bound is not None and _names_read(stmt.iter) <= own
                 and _block_is_demo(stmt.body, own | bound))
     if isinstance(stmt, ast.If) and _is_main_guard(stmt.test) and not stmt.orelse:
@@ -81,13 +76,7 @@ def _assigned(stmt: ast.stmt, own: set[str]) -> set[str] | None:
     """The names a plain ``a, b = <expression of own names and constants>`` binds, else None."""
     if not isinstance(stmt, ast.Assign) or not _names_read(stmt.value) <= own:
         return None
-    names: set[str] = set()
-    for target in stmt.targets:
-        bound = _names_bound(target)
-        if bound is None:
-            return None
-        names |= bound
-    return names
+    return _names_bound(stmt.targets)
 
 
 def _reads_outside_itself(stmt: ast.stmt) -> set[str]:
