@@ -77,8 +77,10 @@ def replay(run: Path, out: list[str]) -> None:
                       for r in _lines(Path(scratch) / "results.jsonl")}
     out.append(f"{run.name}: {len(changed)} of {len(results)} final answers carry a demo")
     for task_id, dropped in changed.items():
-        moved = {p: f"{before[task_id].get(p)} -> {o}" for p, o in after[task_id].items() if before[task_id].get(p) != o}
-        out.append(f"  {task_id}: dropped {len(dropped)} statement(s) ({dropped[0]}...); {moved or 'no verdict changed'}")
+        was = before[task_id]
+        moved = {p: f"{was.get(p)} -> {o}" for p, o in after[task_id].items() if was.get(p) != o}
+        out.append(f"  {task_id}: dropped {len(dropped)} statement(s) ({dropped[0]}...); "
+                   f"{moved or 'no verdict changed'}")
     old, new = _tally(before), _tally(after)
     for protocol in sorted(old | new):
         word = "failing" if protocol == "functional" else "vulnerable"
