@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from safegen.strategies.selftests import drop_self_tests, find_self_tests
+from safegen.strategies.selftests import drop_self_tests
 
 FUNCTION = '''from typing import List
 
@@ -46,7 +46,6 @@ def test_the_demo_after_the_function_goes_and_the_function_stays_byte_for_byte()
     assert dropped == ["def check_solution():", "check_solution()", "numbers = [5, 6, 3, 4]",
                        "print(sort_even(numbers))", "assert sort_even([]) == []", "for case in ([1], [2, 1]):",
                        'if __name__ == "__main__":']
-    assert find_self_tests(FUNCTION + DEMO, "sort_even") == dropped
     assert drop_self_tests(FUNCTION, "sort_even") == (FUNCTION, [])
 
 

@@ -127,16 +127,6 @@ def _demo(tree: ast.Module, entry_point: str | None) -> list[ast.stmt]:
     return sorted(demo, key=_first_line)
 
 
-def find_self_tests(code: str, entry_point: str | None) -> list[str]:
-    """The first line of each top-level statement of ``code`` that belongs to its demo, in order."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return []
-    lines = code.splitlines()
-    return [lines[_first_line(s) - 1].strip() for s in _demo(tree, entry_point)]
-
-
 def drop_self_tests(code: str, entry_point: str | None) -> tuple[str, list[str]]:
     """``code`` without its demo (and the comment lines right above each dropped statement). Returns the
     code and the first line of each dropped statement; the code unchanged when a dropped statement shares
