@@ -93,6 +93,7 @@ def _first_line(stmt: ast.stmt) -> int:
 
 
 def _demo(tree: ast.Module, entry_point: str | None) -> list[ast.stmt]:
+    """The top-level statements after the entry point's (last) definition that form the demo, in order."""
     entries = [i for i, s in enumerate(tree.body) if isinstance(s, _DEFINITIONS) and s.name == entry_point]
     if not entry_point or not entries:
         return []
