@@ -6,6 +6,7 @@ import ast
 
 import pytest
 
+from safegen.strategies import codecheck
 from safegen.strategies.selftests import drop_self_tests
 
 FUNCTION = '''from typing import List
@@ -84,3 +85,12 @@ def test_no_entry_point_or_no_parse_changes_nothing() -> None:
 def test_code_above_the_function_is_never_touched() -> None:
     code = "print('starting')\n\n\n" + FUNCTION
     assert drop_self_tests(code, "sort_even") == (code, [])
+
+
+def test_a_prose_answer_keeps_every_function_it_was_asked_for() -> None:
+    # no entry point given: the guessed one (check_password, which calls the other) and its helper both stay
+    code = ("def hash_password(p):\n    return p\n\n\ndef check_password(p, h):\n    return hash_password(p) == h\n"
+            "\n\nprint(check_password('a', 'a'))\n")
+    kept, dropped = drop_self_tests(code, codecheck.guess_entry_point(code))
+    assert dropped == ["print(check_password('a', 'a'))"]
+    assert "def hash_password" in kept and "def check_password" in kept

@@ -25,14 +25,11 @@ def _top_functions(tree: ast.Module) -> list[FunctionNode]:
 
 
 def guess_entry_point(code: str) -> str | None:
-    """For prose requirements: the public top-level function no other top-level function calls (the last one).
-    Functions that look like the model's own checks (``test*``, ``check*``) are neither chosen nor
-    counted as callers while another function is there."""
+    """For prose requirements: the public top-level function no other top-level function calls (the last one)."""
     tree = _parse(code)
     if tree is None:
         return None
     functions = [f for f in _top_functions(tree) if not f.name.startswith("_")] or _top_functions(tree)
-    functions = [f for f in functions if not f.name.startswith(("test", "check"))] or functions
     if not functions:
         return None
     called: set[str] = set()

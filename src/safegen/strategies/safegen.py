@@ -18,7 +18,8 @@ from safegen.types import Candidate
 class SafegenStrategy(StagedStrategy):
     """Security prompt + two-step imports (which, with a Python prompt, open the answer the model continues) +
     N samples ranked + static repair loop + repair of the task's failing examples + a plain-prompt answer when
-    they still fail (or when no answer held code) + fuzz repair, never worse; unused imports and the demo appended after the function are dropped.
+    they still fail (or when no answer held code) + fuzz repair, never worse; unused imports and the demo the
+    model appends after the function are dropped.
 
     With ``topic_gate`` the security prompt and the imports step are kept for tasks that touch a security
     topic (strategies/relevance.py); pure computation is asked with the plain prompt, which is what the model
