@@ -14,7 +14,9 @@ show what the demo alone weighs: the baseline strategy keeps it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
+import io
 import json
 import shutil
 import sys
@@ -69,8 +71,11 @@ def replay(run: Path, out: list[str]) -> None:
                 if found and record["task_id"] in results:
                     record["record"]["final"]["code"], changed[record["task_id"]] = found
                     fh.write(json.dumps(record) + "\n")
-        if changed and safegen_main(["bench", "judge", scratch]) != 0:
-            raise SystemExit(f"judging the replay of {run.name} failed")
+        summary = io.StringIO()  # bench judge prints the run's summary table: not this script's figures
+        with contextlib.redirect_stdout(summary):
+            failed = bool(changed) and safegen_main(["bench", "judge", "-q", scratch]) != 0
+        if failed:
+            raise SystemExit(f"judging the replay of {run.name} failed:\n{summary.getvalue()}")
         after = dict(before)
         if changed:
             after |= {r["task_id"]: {v["protocol"]: v["outcome"] for v in r["verdicts"]}
