@@ -100,21 +100,22 @@ def _demo(tree: ast.Module, entry_point: str | None) -> list[ast.stmt]:
     tail = tree.body[entries[-1] + 1:]
     own = {s.name for s in tree.body if isinstance(s, _DEFINITIONS)}
     demo: list[ast.stmt] = []
-    inputs: list[ast.stmt] = []  # ``numbers = [1, 2]`` before ``print(f(numbers))``: demo if only the demo reads it
+    inputs: dict[ast.stmt, set[str]] = {}  # ``numbers = [1, 2]`` before ``print(f(numbers))``, and what it binds
     for stmt in tail:
         bound = _assigned(stmt, own)
         if bound:
-            inputs.append(stmt)
+            inputs[stmt] = bound
             own = own | bound
         elif _is_demo(stmt, own):
             demo.append(stmt)
-    unused = inputs if demo else []
+    unused = dict(inputs) if demo else {}
     while unused:  # an input that the code which stays reads stays too, and so may the inputs it reads
         read = set().union(*(_reads_outside_itself(s) for s in tree.body if s not in demo and s not in unused))
-        still_read = [s for s in unused if (_assigned(s, own) or set()) & read]
+        still_read = [s for s, bound in unused.items() if bound & read]
         if not still_read:
             break
-        unused = [s for s in unused if s not in still_read]
+        for stmt in still_read:
+            del unused[stmt]
     demo += unused
     while demo:  # helpers (check functions) that only the demo calls go with it
         called = set().union(*(_names_read(s) for s in demo))
@@ -153,8 +154,11 @@ def drop_self_tests(code: str, entry_point: str | None) -> tuple[str, list[str]]
     for number, line in enumerate(lines, 1):
         if number in drop:
             after_drop = True
-        elif not (after_drop and not line.strip() and (not kept or not kept[-1].strip())):
-            kept.append(line)
-            after_drop = after_drop and not line.strip()
+            continue
+        blank = not line.strip()
+        if after_drop and blank and (not kept or not kept[-1].strip()):
+            continue  # no second blank line where a statement went
+        kept.append(line)
+        after_drop = after_drop and blank
     text = "\n".join(kept).rstrip() + "\n"
     return text, [lines[_first_line(s) - 1].strip() for s in demo]
