@@ -11,6 +11,7 @@ import pytest
 from safegen.errors import InputError
 from safegen.sandbox import Sandbox
 from safegen.sandbox.tests import prompt_examples, run_doctests, run_tests
+from safegen.sandbox.worker.testrule import count_tests
 
 CODE = "def add(a, b):\n    return a + b\n"
 WRONG = "def add(a, b):\n    return a - b\n"
@@ -26,6 +27,19 @@ HUMANEVAL = Path("/work/shared/datasets/humaneval/HumanEval.jsonl.gz")
 def test_passing_tests(sandbox: Sandbox, tests: str, total: int, failed: int) -> None:
     outcome = run_tests(sandbox, CODE, tests, entry_point="add")
     assert (outcome.passed, outcome.total, outcome.failed) == (True, total, failed), outcome
+
+
+@pytest.mark.parametrize("tests, entry", [
+    ("assert add(1, 2) == 3\nx = 1\n", None),
+    ("def test_a():\n    pass\ndef test_b(x=1):\n    pass\ndef test_c(x):\n    pass\n", None),
+    ("def test_a(x, /):\n    pass\ndef helper():\n    pass\ndef testing():\n    pass\n", None),
+    ("def test_a():\n    pass\ndef test_a():\n    pass\n", None),  # a redefinition replaces the first
+    ("def check(candidate):\n    assert candidate(1, 1) == 2\n", "add"),
+    ("def check(candidate):\n    assert candidate(1, 1) == 2\n", None),  # no entry point: nothing to check
+])
+def test_host_and_worker_count_tests_alike(sandbox: Sandbox, tests: str, entry: str | None) -> None:
+    outcome = run_tests(sandbox, CODE, tests, entry_point=entry)
+    assert outcome.total == count_tests(tests, entry)
 
 
 def test_failing_tests_are_counted(sandbox: Sandbox) -> None:

@@ -2,6 +2,7 @@
 
 from safegen.sandbox.core import Sandbox
 from safegen.sandbox.limits import Limits
-from safegen.sandbox.result import ORACLE_KINDS, ExecResult, OracleEvent
+from safegen.sandbox.result import ExecResult, OracleEvent
+from safegen.sandbox.worker.oracle import ORACLE_KINDS
 
 __all__ = ["ORACLE_KINDS", "ExecResult", "Limits", "OracleEvent", "Sandbox"]

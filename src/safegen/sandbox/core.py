@@ -18,12 +18,11 @@ from typing import Any
 
 from safegen.config import Settings
 from safegen.errors import InputError, SandboxError
-from safegen.sandbox.launcher import WorkerCommand, sandbox_command, unsafe_command, worker_source
+from safegen.sandbox.launcher import WorkerCommand, sandbox_command, unsafe_command
 from safegen.sandbox.limits import Limits
 from safegen.sandbox.result import ExecResult
+from safegen.sandbox.worker.protocol import HEADER, MAX_MESSAGE
 
-_HEADER_SIZE = 4
-_MAX_MESSAGE = 64 << 20
 _START_TIMEOUT = 30.0
 _SLACK = 10.0  # host-side grace over the worker's own deadlines (the machine may be busy)
 
@@ -119,11 +118,7 @@ class Sandbox:
                 env=command.env, cwd=command.cwd, start_new_session=True, close_fds=True, bufsize=0)
         except OSError as exc:
             raise SandboxError(f"cannot start the sandbox: {exc}", hint="check that bubblewrap runs here") from None
-        source = worker_source().encode("utf-8")
         try:
-            assert self._proc.stdin is not None
-            self._proc.stdin.write(len(source).to_bytes(4, "big") + source)
-            self._proc.stdin.flush()
             hello = self._recv(time.monotonic() + _START_TIMEOUT)
         except (_WorkerLost, OSError) as exc:
             detail = self._stderr_text()
@@ -184,11 +179,11 @@ class Sandbox:
             data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
             raise InputError(f"inputs for the sandbox must be plain picklable values: {exc}") from None
-        if len(data) > _MAX_MESSAGE:
+        if len(data) > MAX_MESSAGE:
             raise InputError(f"job too large for the sandbox ({len(data)} bytes)")
         assert self._proc is not None and self._proc.stdin is not None
         try:
-            self._proc.stdin.write(len(data).to_bytes(4, "big") + data)
+            self._proc.stdin.write(HEADER.pack(len(data)) + data)
             self._proc.stdin.flush()
         except (BrokenPipeError, OSError) as exc:
             raise _WorkerLost(f"cannot write to the worker: {exc}") from None
@@ -209,8 +204,8 @@ class Sandbox:
         return b"".join(chunks)
 
     def _recv(self, deadline: float) -> dict[str, Any]:
-        size = int.from_bytes(self._read_exact(_HEADER_SIZE, deadline), "big")
-        if size > _MAX_MESSAGE:
+        (size,) = HEADER.unpack(self._read_exact(HEADER.size, deadline))
+        if size > MAX_MESSAGE:
             raise _WorkerLost("the worker sent an oversized message")
         try:
             message = json.loads(self._read_exact(size, deadline))

@@ -36,23 +36,15 @@ class WorkerCommand:
     uid: int | None
 
 
-# The worker's source arrives on stdin (4-byte length, then UTF-8), so the command line stays short.
-BOOTSTRAP = (
-    "import os\n"
-    "def r(n):\n"
-    "    b = b''\n"
-    "    while len(b) < n:\n"
-    "        c = os.read(0, n - len(b))\n"
-    "        if not c:\n"
-    "            raise SystemExit(2)\n"
-    "        b += c\n"
-    "    return b\n"
-    "exec(compile(r(int.from_bytes(r(4), 'big')).decode(), '<safegen-worker>', 'exec'), {'__name__': '__main__'})\n"
-)
+WORKER_NAME = "safegen_worker"  # the worker package's name inside the sandbox
+WORKER_HOME = "/opt/safegen/worker"  # holds the worker package, mounted read-only
+# The worker package is imported from the folder named by the second argument (the first is the config).
+BOOTSTRAP = f"import sys\nsys.path.insert(0, sys.argv[2])\nfrom {WORKER_NAME}.main import main\nmain()\n"
 
 
-def worker_source() -> str:
-    return (Path(__file__).with_name("_worker.py")).read_text(encoding="utf-8")
+def worker_package() -> str:
+    """The worker package's folder (standard library only; shipped into the sandbox read-only)."""
+    return str(Path(__file__).with_name("worker"))
 
 
 def find_bwrap() -> str:
@@ -152,8 +144,9 @@ def sandbox_command(limits: Limits) -> WorkerCommand:
     uid = next_uid()
     extra: list[str] = []
     mounts = _system_mounts() + _prefix_mounts(prefix)
-    for folder in ("/opt", "/opt/safegen", EXTRA_SITE, ENV_SITE):  # bwrap would make them 0700 under umask 077
+    for folder in ("/opt", "/opt/safegen", EXTRA_SITE, ENV_SITE, WORKER_HOME):  # not 0700 under umask 077
         mounts += ["--perms", "0755", "--dir", folder]
+    mounts += ["--ro-bind", worker_package(), f"{WORKER_HOME}/{WORKER_NAME}"]
     found = atheris_dir()
     if found:
         mounts += ["--ro-bind", found, f"{EXTRA_SITE}/atheris"]
@@ -178,6 +171,7 @@ def sandbox_command(limits: Limits) -> WorkerCommand:
         SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
         "--no-new-privs",
         python, "-I", "-S", "-B", "-c", BOOTSTRAP, _config(limits, True, SANDBOX_ROOT, extra, bool(found)),
+        WORKER_HOME,
     ]
     return WorkerCommand(argv=tuple(argv), env={}, cwd="/", sandboxed=True, uid=uid)
 
@@ -194,6 +188,9 @@ def unsafe_command(limits: Limits, workdir: str) -> WorkerCommand:
         extra.append(site)
     root = os.path.join(workdir, "work")
     os.makedirs(root, exist_ok=True)
+    home = os.path.join(workdir, "worker")
+    os.makedirs(home, exist_ok=True)
+    os.symlink(worker_package(), os.path.join(home, WORKER_NAME))
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": root, "TMPDIR": root, "MALLOC_ARENA_MAX": "2"}
-    argv = [python, "-I", "-S", "-B", "-c", BOOTSTRAP, _config(limits, False, root, extra, bool(found))]
+    argv = [python, "-I", "-S", "-B", "-c", BOOTSTRAP, _config(limits, False, root, extra, bool(found)), home]
     return WorkerCommand(argv=tuple(argv), env=env, cwd=root, sandboxed=False, uid=None)

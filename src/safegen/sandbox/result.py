@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from safegen.sandbox.worker.oracle import ORACLE_KINDS
 from safegen.serde import Record
 
 STATUSES = ("ok", "exception", "timeout", "memory", "crash", "oracle")
-# Oracle events that make an execution a security defect; "spawn" (a non-shell process) is only recorded.
-ORACLE_KINDS = ("write_outside", "read_outside", "network", "shell")
 
 
 @dataclass(frozen=True)

@@ -10,24 +10,11 @@ from typing import Any
 from safegen.errors import InputError
 from safegen.sandbox.core import Sandbox
 from safegen.sandbox.result import ExecResult
+from safegen.sandbox.worker.testrule import count_tests
 from safegen.types import TestOutcome
 
 # "f(1, 2) == 3", "f(1) ➞ 3", "f(x) => y", "f(x) -> y", "f(x) → y", "f(x) = y", "f(x) returns y", "f(x) should return y"
 _ARROW = re.compile(r"^\s*(==>|==|➞|=>|->|→|⇒|=|returns|should\s+return|should\s+be|is)\s*(.+?)\s*[.,;]?\s*$")
-
-
-def _count_tests(tests: str, entry_point: str | None) -> int:
-    """How many checks a test file holds (asserts at top level, test functions, check)."""
-    tree = ast.parse(tests)
-    count = 0
-    for node in tree.body:
-        if isinstance(node, ast.Assert):
-            count += 1
-        elif isinstance(node, ast.FunctionDef):
-            required = len(node.args.args) - len(node.args.defaults)
-            if node.name.startswith("test") and required == 0 or node.name == "check" and entry_point:
-                count += 1
-    return count
 
 
 def _failure_outcome(result: ExecResult, total: int, what: str) -> TestOutcome:
@@ -57,7 +44,7 @@ def run_tests(sandbox: Sandbox, code: str, tests: str, *, entry_point: str | Non
               timeout: float = 10.0) -> TestOutcome:
     """Run ``tests`` (top-level asserts, zero-argument ``test_*`` functions, HumanEval ``check(candidate)``)."""
     try:
-        total = _count_tests(tests, entry_point)
+        total = count_tests(tests, entry_point)
     except SyntaxError as exc:
         raise InputError(f"the tests are not valid Python: {exc.msg} (line {exc.lineno})",
                          hint="fix the test code") from None
