@@ -1,0 +1,1 @@
+"""AST rewrites named by the fixes YAML; each module registers its own with ``registry.rewrite``."""
