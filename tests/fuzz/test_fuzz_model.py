@@ -47,6 +47,7 @@ def test_model_seeds_have_the_right_shape_and_feed_the_fuzzer() -> None:
     if shutil.which("bwrap") is None and not os.access("/usr/bin/bwrap", os.X_OK):
         pytest.skip("bubblewrap is not installed")
     with Sandbox.create() as sandbox:
-        report = fuzz_function(sandbox, CODE, "read_upload", seeds=seeds, iterations=60, seconds=10)
-    assert "seeds" in report.engines and (report.executions >= 60 or report.seconds >= 9.5)  # or its 10 s ran out
+        # a budget the 60 iterations exhaust before the clock does, however loaded the machine
+        report = fuzz_function(sandbox, CODE, "read_upload", seeds=seeds, iterations=60, seconds=120)
+    assert "seeds" in report.engines and report.executions >= 60
     assert "read_outside" in {d.kind for d in report.defects}  # "../" payloads escape uploads/
