@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
 
 from safegen import progress
-from safegen.cli.common import add_output_options, settings_from_args, write_output
+from safegen.cli.common import add_output_options, add_sandbox_options, settings_from_args, write_output
 from safegen.errors import InputError
 from safegen.types import Severity
+
+if TYPE_CHECKING:
+    from safegen.analyzers.scan import ScanReport
+    from safegen.config import Settings
 
 FORMATS = ("text", "json", "sarif")
 
@@ -27,6 +32,14 @@ def register(subparsers: Any) -> None:
                         help="comma-separated analyzers to run (default: bandit,semgrep,ruff)")
     parser.add_argument("--timeout", type=float, default=None,
                         help="seconds an external analyzer may take per batch (default 60)")
+    fixing = parser.add_mutually_exclusive_group()
+    fixing.add_argument("--fix", action="store_true",
+                        help="apply the rule fixes to the files (each kept only if the file still parses, the "
+                             "analyzers no longer report the finding and the file still imports in the sandbox); "
+                             "the report and exit code then describe the fixed files")
+    fixing.add_argument("--diff", action="store_true",
+                        help="print the rule fixes as a unified diff and write nothing")
+    add_sandbox_options(parser)
     add_output_options(parser, FORMATS)
     parser.set_defaults(handler=run)
 
@@ -45,8 +58,33 @@ def run(args: argparse.Namespace) -> int:
         else DEFAULT_ANALYZERS
     if not names:
         raise InputError("--analyzers names no analyzer", hint="for example: --analyzers bandit,semgrep")
+    if args.fix or args.diff:
+        return _fix(args, settings, names)
     with Ensemble.from_names(names, settings, warm=False) as ensemble:
         report = scan_paths(args.paths, ensemble, Severity.parse(args.min_severity))
+    return _report(args, report)
+
+
+def _fix(args: argparse.Namespace, settings: Settings, names: tuple[str, ...]) -> int:
+    """--fix / --diff: verified rule fixes, written or shown; exit codes describe the code after them."""
+    from safegen.analyzers.ensemble import Ensemble
+    from safegen.fixes.files import fix_paths, summary
+    from safegen.sandbox.core import Sandbox
+
+    with Ensemble.from_names(names, settings, warm=True) as ensemble, Sandbox.create(settings) as sandbox:
+        report, fixes = fix_paths(args.paths, ensemble, sandbox=sandbox, write=bool(args.fix),
+                                  min_severity=Severity.parse(args.min_severity))
+    if not args.quiet:
+        sys.stderr.write(summary(fixes, write=bool(args.fix)))
+    if args.diff:
+        diff = "".join(f.diff for f in fixes)
+        if diff or args.output:
+            write_output(diff, args.output)
+        return report.exit_code
+    return _report(args, report)
+
+
+def _report(args: argparse.Namespace, report: ScanReport) -> int:
     if args.format == "json":
         from safegen.report import scan_json
 
