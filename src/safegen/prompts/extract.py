@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import ast
-import builtins
 import re
 import textwrap
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from safegen.astutil import (
+    DEFINITIONS,
+    FUNCTIONS,
+    bound_names,
+    free_names,
+    has_definitions,
+    parse,
+    top_level_bound,
+)
 from safegen.errors import ExtractionError
 
 __all__ = ["extract_code", "find_entry_point", "is_python_prompt"]
@@ -25,7 +33,6 @@ _CODE_START = re.compile(
     r"(?::[^=]+)?(?:=|\+=|-=|\*=|\())"
 )
 _LANG_LINE = re.compile(r"^\s*(?:python3?|py)\s*$", re.IGNORECASE)
-_BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__doc__"}
 _MAX_TRIM_STEPS = 200
 _MAX_COMPILES = 1500  # per reply: bounds the cost of salvaging long degenerate output
 
@@ -62,13 +69,6 @@ def _compiles(code: str) -> bool:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
-
-
-def _parse(code: str) -> ast.Module | None:
-    try:
-        return ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
 
 
 def _preclean(text: str) -> str:
@@ -122,44 +122,8 @@ def _split_blocks(text: str) -> list[_Block]:
     return blocks
 
 
-def _bound_names(tree: ast.AST) -> set[str]:
-    """Every name the code binds anywhere (assignments, parameters, imports, defs, loop targets)."""
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            names.add(node.id)
-        elif isinstance(node, ast.arg):
-            names.add(node.arg)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs)) and node.name:
-            names.add(node.name)
-    return names
-
-
-def _top_level_bound(stmt: ast.stmt) -> set[str]:
-    """Names one top-level statement binds in the module namespace."""
-    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return {stmt.name}
-    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-        return {(a.asname or a.name).split(".")[0] for a in stmt.names}
-    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-
-
-def free_names(tree: ast.AST) -> set[str]:
-    """Names read but bound nowhere in the code and not builtins: what the code needs from elsewhere."""
-    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    return used - _bound_names(tree) - _BUILTINS
-
-
 def _defines(tree: ast.Module, name: str) -> bool:
-    return any(name in _top_level_bound(stmt) for stmt in tree.body)
-
-
-def _has_definitions(tree: ast.Module) -> bool:
-    return any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for s in tree.body)
+    return any(name in top_level_bound(stmt) for stmt in tree.body)
 
 
 def _size(code: str) -> int:
@@ -212,7 +176,7 @@ def _regions(text: str) -> list[str]:
             pos = start + 1
             continue
         code = "\n".join(_strip_blank_edges(lines[start:start + end]))
-        tree = _parse(code)
+        tree = parse(code)
         if tree is not None and not _is_trivial(tree):
             found.append(code)
         pos = start + end
@@ -255,13 +219,13 @@ def _python_prompt(prompt: str | None) -> _Prompt | None:
 
 def _prompt_tree(text: str) -> ast.Module | None:
     """The prompt's AST if it is Python code with at least one import, def or class."""
-    tree = _parse(text)
+    tree = parse(text)
     if tree is None:
         lines = text.rstrip().split("\n")
         end = _trim_end(lines)
         if end * 2 < len(lines):
             return None
-        tree = _parse("\n".join(lines[:end]))
+        tree = parse("\n".join(lines[:end]))
         if tree is None:
             return None
     kinds = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -269,7 +233,7 @@ def _prompt_tree(text: str) -> ast.Module | None:
 
 
 def _last_def(tree: ast.Module) -> str | None:
-    defs = [s.name for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    defs = [s.name for s in tree.body if isinstance(s, FUNCTIONS)]
     return defs[-1] if defs else None
 
 
@@ -310,13 +274,13 @@ def _as_continuation(code: str, prompt: _Prompt | None, entry: str | None) -> st
     indented = bool(stripped) and stripped[0].startswith((" ", "\t"))
     if not indented and _compiles(textwrap.dedent(code)):
         return None  # a complete program (or usage example) of its own, not a body
-    tree = _parse(textwrap.dedent(code))
+    tree = parse(textwrap.dedent(code))
     if tree is not None and _defines(tree, entry):
         return None
     head = prompt.text.rstrip() + "\n"
     for body in _body_variants(code):
         joined = head + body
-        joined_tree = _parse(joined)
+        joined_tree = parse(joined)
         if _compiles(joined) and joined_tree is not None and _defines(joined_tree, entry):
             return joined
     return None
@@ -349,12 +313,12 @@ def _salvage(code: str, prompt: _Prompt | None, entry: str | None) -> str | None
 
 def _choose(candidates: list[str], entry: str | None) -> int:
     """Index of the main candidate: one defining the entry point, else the largest with definitions."""
-    trees = [_parse(c) for c in candidates]
+    trees = [parse(c) for c in candidates]
 
     def score(i: int) -> tuple[int, int, int, int]:
         tree = trees[i]
         defines_entry = int(bool(entry) and tree is not None and _defines(tree, entry or ""))
-        has_defs = int(tree is not None and _has_definitions(tree))
+        has_defs = int(tree is not None and has_definitions(tree))
         return (defines_entry, has_defs, _size(candidates[i]), i)
 
     return max(range(len(candidates)), key=score)
@@ -362,10 +326,10 @@ def _choose(candidates: list[str], entry: str | None) -> int:
 
 def _merge_complementary(candidates: list[str], chosen: int) -> str:
     """Add the other blocks that define names the chosen one uses and does not define (imports, helpers)."""
-    main_tree = _parse(candidates[chosen])
+    main_tree = parse(candidates[chosen])
     if main_tree is None:
         return candidates[chosen]
-    main_bound = {name for stmt in main_tree.body for name in _top_level_bound(stmt)}
+    main_bound = {name for stmt in main_tree.body for name in top_level_bound(stmt)}
     needed = free_names(main_tree)
     included: set[int] = set()
     changed = True
@@ -374,10 +338,10 @@ def _merge_complementary(candidates: list[str], chosen: int) -> str:
         for i, code in enumerate(candidates):
             if i == chosen or i in included:
                 continue
-            tree = _parse(code)
+            tree = parse(code)
             if tree is None:
                 continue
-            bound = {name for stmt in tree.body for name in _top_level_bound(stmt)}
+            bound = {name for stmt in tree.body for name in top_level_bound(stmt)}
             if bound & needed and not bound & main_bound:
                 included.add(i)
                 main_bound |= bound
@@ -392,11 +356,11 @@ def _complete_from_prompt(code: str, prompt: _Prompt | None, entry: str | None) 
     """Prepend what the prompt defines and the code uses without defining (imports, helper functions)."""
     if prompt is None:
         return code
-    tree = _parse(code)
+    tree = parse(code)
     if tree is None:
         return code
     needed = free_names(tree)
-    bound = _bound_names(tree)
+    bound = bound_names(tree)
     chosen: list[ast.stmt] = []
     changed = True
     while changed and needed:
@@ -404,9 +368,9 @@ def _complete_from_prompt(code: str, prompt: _Prompt | None, entry: str | None) 
         for stmt in prompt.tree.body:
             if stmt in chosen:
                 continue
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == entry:
+            if isinstance(stmt, FUNCTIONS) and stmt.name == entry:
                 continue
-            names = _top_level_bound(stmt)
+            names = top_level_bound(stmt)
             if names & needed:
                 chosen.append(stmt)
                 bound |= names
@@ -438,7 +402,7 @@ def _unfenced_candidates(plain: str, prompt: _Prompt | None, entry: str | None) 
         continued = _as_continuation(attempt, prompt, entry)
         if continued is not None:
             return [continued]
-    tree = _parse(code)
+    tree = parse(code)
     if tree is not None and not _is_trivial(tree) and _compiles(code):
         return [code]
     dedented = textwrap.dedent(code)

@@ -7,29 +7,28 @@ import importlib.machinery
 import sys
 from collections.abc import Callable, Sequence
 
-from safegen.prompts.extract import free_names
-
-FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
-ImportNode = ast.Import | ast.ImportFrom
-
-
-def _parse(code: str) -> ast.Module | None:
-    try:
-        return ast.parse(code)
-    except (SyntaxError, ValueError):
-        return None
-
-
-def _top_functions(tree: ast.Module) -> list[FunctionNode]:
-    return [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+from safegen.astutil import (
+    DEFINITIONS,
+    FUNCTIONS,
+    IMPORTS,
+    FunctionNode,
+    ImportNode,
+    alias_binds,
+    free_names,
+    has_definitions,
+    import_binds,
+    names_mentioned,
+    parse,
+    top_functions,
+)
 
 
 def guess_entry_point(code: str) -> str | None:
     """For prose requirements: the public top-level function no other top-level function calls (the last one)."""
-    tree = _parse(code)
+    tree = parse(code)
     if tree is None:
         return None
-    functions = [f for f in _top_functions(tree) if not f.name.startswith("_")] or _top_functions(tree)
+    functions = [f for f in top_functions(tree) if not f.name.startswith("_")] or top_functions(tree)
     if not functions:
         return None
     called: set[str] = set()
@@ -43,9 +42,8 @@ def guess_entry_point(code: str) -> str | None:
 
 def defines_something(code: str) -> bool:
     """True when the code defines a top-level function or class."""
-    tree = _parse(code)
-    return tree is not None and any(
-        isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for node in tree.body)
+    tree = parse(code)
+    return tree is not None and has_definitions(tree)
 
 
 def signature(code: str, name: str) -> str | None:
@@ -54,15 +52,15 @@ def signature(code: str, name: str) -> str | None:
     A top-level class of that name counts too (its __init__ signature). None when the code does not
     define ``name`` at top level or does not parse.
     """
-    tree = _parse(code)
+    tree = parse(code)
     if tree is None:
         return None
     for node in reversed(tree.body):  # the last definition wins at run time
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+        if isinstance(node, FUNCTIONS) and node.name == name:
             return _describe_args(node)
         if isinstance(node, ast.ClassDef) and node.name == name:
             for item in node.body:
-                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "__init__":
+                if isinstance(item, FUNCTIONS) and item.name == "__init__":
                     return "class " + _describe_args(item)
             return "class"
     return None
@@ -90,12 +88,12 @@ def _describe_args(node: FunctionNode) -> str:
 
 def import_lines(code: str) -> list[str]:
     """The top-level import statements of ``code`` as normalized one-line statements."""
-    tree = _parse(code)
+    tree = parse(code)
     if tree is None:
         return []
     lines = []
     for node in tree.body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
+        if isinstance(node, IMPORTS):
             lines.append(ast.unparse(node))
     return lines
 
@@ -105,7 +103,7 @@ def imported_modules(code: str) -> list[str]:
     so one broken line does not hide the others."""
     modules: list[str] = []
     for line in code.splitlines():
-        tree = _parse(line.strip())
+        tree = parse(line.strip())
         if tree is None:
             continue
         for node in tree.body:
@@ -119,10 +117,10 @@ def imported_modules(code: str) -> list[str]:
 def has_logic(code: str, entry_point: str | None = None) -> bool:
     """True when the code holds more than imports, a docstring and ``pass``; where it defines the function
     ``entry_point`` at top level, that function's body must too (a stub filled with imports is no answer)."""
-    tree = _parse(code)
+    tree = parse(code)
     if tree is None:
         return False
-    entry = next((node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    entry = next((node for node in tree.body if isinstance(node, FUNCTIONS)
                   and node.name == entry_point), None) if entry_point else None
     return _holds_logic(entry.body if entry is not None else tree.body)
 
@@ -176,7 +174,7 @@ def add_stdlib_imports(code: str) -> tuple[str, list[str]]:
     """Import what the code uses but never imports, where that is unambiguous: a standard module read by
     its name (``math.sqrt`` without ``import math``) or a name of STDLIB_NAMES (``combinations``).
     Returns the code and the statements added (a NameError otherwise costs a repair round)."""
-    tree = _parse(code)
+    tree = parse(code)
     if tree is None:
         return code, []
     added = []
@@ -193,14 +191,14 @@ def _rewrite_imports(code: str, rewrite: Callable[[ImportNode, set[str], str], l
     """Replace top-level import statements by what ``rewrite(node, names in use, its first line)`` returns
     (None: leave it; []: remove it); names in use are those the code reads plus ``also_used(tree)``.
     Returns the code and a note per change, in source order."""
-    tree = _parse(code)
+    tree = parse(code)
     if tree is None:
         return code, []
-    used = _names_read(tree) | (also_used(tree) if also_used else set())
+    used = names_mentioned(tree) | (also_used(tree) if also_used else set())
     lines = code.splitlines()
     notes: list[str] = []
     for node in reversed(tree.body):  # bottom up, so line numbers above stay valid
-        if not isinstance(node, (ast.Import, ast.ImportFrom)) or node.end_lineno is None:
+        if not isinstance(node, IMPORTS) or node.end_lineno is None:
             continue
         replacement = rewrite(node, used, lines[node.lineno - 1])
         if replacement is None:
@@ -214,7 +212,7 @@ def _rewrite_imports(code: str, rewrite: Callable[[ImportNode, set[str], str], l
     return "\n".join(lines) + "\n", list(reversed(notes))
 
 
-def _fixed_import(node: ast.Import | ast.ImportFrom, used: set[str]) -> list[str] | None:
+def _fixed_import(node: ImportNode, used: set[str]) -> list[str] | None:
     """The statements replacing one import node, or None when it is fine as it is."""
     if isinstance(node, ast.ImportFrom):
         if node.level or not node.module or module_exists(node.module):
@@ -240,7 +238,7 @@ def _fixed_import(node: ast.Import | ast.ImportFrom, used: set[str]) -> list[str
 
 
 def _module_of(statement: str) -> str | None:
-    tree = _parse(statement)
+    tree = parse(statement)
     if tree is None or not tree.body:
         return None
     node = tree.body[0]
@@ -297,20 +295,16 @@ def is_installed(statement: str) -> bool:
 
 def used_names(code: str) -> set[str]:
     """Names the code reads (for pruning imports nobody uses)."""
-    tree = _parse(code)
-    return set() if tree is None else _names_read(tree)
-
-
-def _names_read(tree: ast.AST) -> set[str]:
-    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    tree = parse(code)
+    return set() if tree is None else names_mentioned(tree)
 
 
 def bound_by(statement: str) -> set[str]:
     """The names an import statement binds."""
-    tree = _parse(statement)
-    if tree is None or not tree.body or not isinstance(tree.body[0], (ast.Import, ast.ImportFrom)):
+    tree = parse(statement)
+    if tree is None or not tree.body or not isinstance(tree.body[0], IMPORTS):
         return set()
-    return {(alias.asname or alias.name).split(".")[0] for alias in tree.body[0].names}
+    return import_binds(tree.body[0])
 
 
 def ensure_imports(code: str, imports: list[str]) -> str:
@@ -319,7 +313,7 @@ def ensure_imports(code: str, imports: list[str]) -> str:
     missing = [line for line in imports if line not in present]
     if not missing:
         return code
-    tree = _parse(code)
+    tree = parse(code)
     insert_at = 0
     if tree is not None:
         for node in tree.body:
@@ -346,7 +340,7 @@ def prune_unused_imports(code: str, keep: Sequence[str] = ()) -> tuple[str, list
             return None
         if any(alias.name == "*" for alias in node.names):
             return None
-        kept = [alias for alias in node.names if (alias.asname or alias.name).split(".")[0] in used]
+        kept = [alias for alias in node.names if alias_binds(alias) in used]
         if len(kept) == len(node.names):
             return None
         if node.lineno == node.end_lineno and _shares_line(line, node):

@@ -13,24 +13,9 @@ from __future__ import annotations
 
 import ast
 
-_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+from safegen.astutil import DEFINITIONS, names_read, parse, target_names
+
 _CHECK_NAMES = ("check", "test", "verify", "demo", "example", "run_test")
-
-
-def _names_read(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-
-
-def _names_bound(targets: list[ast.expr]) -> set[str] | None:
-    """The plain names loop or assignment targets bind; None when one is an attribute or subscript."""
-    names: set[str] = set()
-    for target in targets:
-        inner = ({target.id} if isinstance(target, ast.Name)
-                 else _names_bound(target.elts) if isinstance(target, (ast.Tuple, ast.List)) else None)
-        if inner is None:
-            return None
-        names |= inner
-    return names
 
 
 def _is_main_guard(test: ast.expr) -> bool:
@@ -57,15 +42,15 @@ def _block_is_demo(body: list[ast.stmt], own: set[str]) -> bool:
 def _is_demo(stmt: ast.stmt, own: set[str]) -> bool:
     """Does ``stmt`` only exercise the names in ``own`` (the answer's functions and values the demo bound)?"""
     if isinstance(stmt, ast.Assert):
-        return bool(_names_read(stmt) & own)
+        return bool(names_read(stmt) & own)
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
         func = stmt.value.func
         if isinstance(func, ast.Name) and func.id in own and func.id.startswith(_CHECK_NAMES):
             return True  # ``check_solution()``; never ``main()``, which may be the program itself
-        return isinstance(func, ast.Name) and func.id == "print" and _names_read(stmt) - {"print"} <= own
+        return isinstance(func, ast.Name) and func.id == "print" and names_read(stmt) - {"print"} <= own
     if isinstance(stmt, ast.For) and not stmt.orelse:
-        bound = _names_bound([stmt.target])
-        return (bound is not None and _names_read(stmt.iter) <= own
+        bound = target_names([stmt.target])
+        return (bound is not None and names_read(stmt.iter) <= own
                 and _block_is_demo(stmt.body, own | bound))
     if isinstance(stmt, ast.If) and _is_main_guard(stmt.test) and not stmt.orelse:
         return _block_is_demo(stmt.body, own)
@@ -74,15 +59,15 @@ def _is_demo(stmt: ast.stmt, own: set[str]) -> bool:
 
 def _assigned(stmt: ast.stmt, own: set[str]) -> set[str] | None:
     """The names a plain ``a, b = <expression of own names and constants>`` binds, else None."""
-    if not isinstance(stmt, ast.Assign) or not _names_read(stmt.value) <= own:
+    if not isinstance(stmt, ast.Assign) or not names_read(stmt.value) <= own:
         return None
-    return _names_bound(stmt.targets)
+    return target_names(stmt.targets)
 
 
 def _reads_outside_itself(stmt: ast.stmt) -> set[str]:
     """Names a statement reads, less its own name when it is a definition (a recursive helper)."""
-    names = _names_read(stmt)
-    if isinstance(stmt, _DEFINITIONS):
+    names = names_read(stmt)
+    if isinstance(stmt, DEFINITIONS):
         names.discard(stmt.name)
     return names
 
@@ -94,11 +79,11 @@ def _first_line(stmt: ast.stmt) -> int:
 
 def _demo(tree: ast.Module, entry_point: str | None) -> list[ast.stmt]:
     """The top-level statements after the entry point's (last) definition that form the demo, in order."""
-    entries = [i for i, s in enumerate(tree.body) if isinstance(s, _DEFINITIONS) and s.name == entry_point]
+    entries = [i for i, s in enumerate(tree.body) if isinstance(s, DEFINITIONS) and s.name == entry_point]
     if not entry_point or not entries:
         return []
     tail = tree.body[entries[-1] + 1:]
-    own = {s.name for s in tree.body if isinstance(s, _DEFINITIONS)}
+    own = {s.name for s in tree.body if isinstance(s, DEFINITIONS)}
     demo: list[ast.stmt] = []
     inputs: dict[ast.stmt, set[str]] = {}  # ``numbers = [1, 2]`` before ``print(f(numbers))``, and what it binds
     for stmt in tail:
@@ -118,9 +103,9 @@ def _demo(tree: ast.Module, entry_point: str | None) -> list[ast.stmt]:
             del unused[stmt]
     demo += unused
     while demo:  # helpers (check functions) that only the demo calls go with it
-        called = set().union(*(_names_read(s) for s in demo))
+        called = set().union(*(names_read(s) for s in demo))
         kept = [s for s in tree.body if s not in demo]
-        helpers = [s for s in tail if s not in demo and isinstance(s, _DEFINITIONS) and s.name in called
+        helpers = [s for s in tail if s not in demo and isinstance(s, DEFINITIONS) and s.name in called
                    and s.name != entry_point
                    and not any(s.name in _reads_outside_itself(k) for k in kept if k is not s)]
         if not helpers:
@@ -133,9 +118,8 @@ def drop_self_tests(code: str, entry_point: str | None) -> tuple[str, list[str]]
     """``code`` without its demo (and the comment lines right above each dropped statement). Returns the
     code and the first line of each dropped statement; the code unchanged when a dropped statement shares
     a line with one that stays."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    tree = parse(code)
+    if tree is None:
         return code, []
     demo = _demo(tree, entry_point)
     if not demo:
