@@ -11,6 +11,7 @@ from safegen.errors import InputError
 from safegen.sandbox.core import Sandbox
 from safegen.sandbox.result import ExecResult
 from safegen.sandbox.worker.testrule import count_tests
+from safegen.textscan import closing
 from safegen.types import TestOutcome
 
 # "f(1, 2) == 3", "f(1) ➞ 3", "f(x) => y", "f(x) -> y", "f(x) → y", "f(x) = y", "f(x) returns y", "f(x) should return y"
@@ -67,28 +68,6 @@ def _docstring(prompt: str, entry_point: str) -> str:
     return prompt
 
 
-def _balanced_call(line: str, start: int) -> int | None:
-    """Index just past the parenthesis that closes the call starting at ``start`` (quotes respected)."""
-    depth, quote, position = 0, "", line.index("(", start)
-    while position < len(line):
-        char = line[position]
-        if quote:
-            if char == "\\":
-                position += 1
-            elif char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-            if depth == 0:
-                return position + 1
-        position += 1
-    return None
-
-
 def _is_literal(text: str) -> bool:
     try:
         ast.literal_eval(text)
@@ -102,7 +81,7 @@ def _arrow_parts(line: str, entry_point: str) -> tuple[str, str, str] | None:
     match = re.search(rf"(?<![\w.]){re.escape(entry_point)}\s*\(", line)
     if match is None or line.lstrip().startswith(">>>"):
         return None
-    end = _balanced_call(line, match.start())
+    end = closing(line, line.index("(", match.start()))
     if end is None:
         return None
     tail = _ARROW.match(line[end:])

@@ -14,6 +14,8 @@ import re
 import tokenize
 from dataclasses import dataclass
 
+from safegen.textscan import top_level
+
 # Structural symbols that carry layout but are never reported by score_tokens.
 NEWLINE = "<NL>"
 INDENT = "<INDENT>"
@@ -245,19 +247,8 @@ def fstring_fields(text: str) -> list[str]:
 
 def _strip_spec(field: str) -> str:
     """Drop ``!r`` conversions, ``:spec`` formats and a trailing ``=`` from a field expression."""
-    depth = 0
-    quote = ""
-    for i, ch in enumerate(field):
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif depth == 0 and ch == ":" or depth == 0 and ch == "!" and field[i + 1:i + 2] != "=":
+    for i in top_level(field, ":!"):
+        if field[i] == ":" or field[i + 1:i + 2] != "=":
             return field[:i].rstrip("= ")
     if field.endswith("=") and not field.endswith(("==", "!=", "<=", ">=")):
         return field[:-1]
