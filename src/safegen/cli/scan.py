@@ -7,7 +7,12 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from safegen import progress
-from safegen.cli.common import add_output_options, add_sandbox_options, settings_from_args, write_output
+from safegen.cli.common import (
+    add_output_options,
+    add_sandbox_options,
+    settings_from_args,
+    write_output,
+)
 from safegen.errors import InputError
 from safegen.types import Severity
 

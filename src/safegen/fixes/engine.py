@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 
 from safegen.analyzers import cwe as cwe_catalog
 from safegen.analyzers.interface import SourceFile
-from safegen.fixes.interface import AppliedFix, Edit, FixOutcome, FixSpec, RejectedFix, Rewrite
+from safegen.fixes.interface import (
+    AppliedFix,
+    Edit,
+    FixOutcome,
+    FixSpec,
+    RejectedFix,
+    Rewrite,
+)
 from safegen.fixes.registry import compute, default_fixes, fixes_for
 from safegen.fixes.source import SourceIndex, apply_edits, import_edit, line_mapper
 from safegen.types import Finding, Verdict

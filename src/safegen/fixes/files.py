@@ -10,8 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from safegen.analyzers.scan import (
+    STDIN_NAME,
+    FileResult,
+    ScanReport,
+    collect_sources,
+    scan_sources,
+)
 from safegen.errors import InputError
-from safegen.analyzers.scan import STDIN_NAME, FileResult, ScanReport, collect_sources, scan_sources
 from safegen.fixes.engine import apply_rule_fixes
 from safegen.fixes.interface import FixOutcome
 from safegen.serde import Record

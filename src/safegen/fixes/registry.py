@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -27,8 +28,13 @@ def rewrite(name: str) -> Callable[[RewriteFn], RewriteFn]:
     return decorate
 
 
+REWRITE_MODULES = ("calls", "data", "shell", "sql", "web")
+
+
 def _load_rewrites() -> None:
-    from safegen.fixes.rewrites import calls, data, shell, sql, web  # noqa: F401 - they register themselves
+    """Import the rewrite modules, which register themselves (done lazily: they import this module)."""
+    for name in REWRITE_MODULES:
+        importlib.import_module(f"safegen.fixes.rewrites.{name}")
 
 
 def _spec(entry: Any, path: Path) -> FixSpec:

@@ -61,8 +61,8 @@ class SourceIndex:
     def nodes_at(self, line: int, kind: type[ast.AST] | tuple[type[ast.AST], ...]) -> list[ast.AST]:
         """Nodes of a kind whose lines include ``line``, innermost (smallest) first."""
         found = [n for n in ast.walk(self.tree) if isinstance(n, kind) and hasattr(n, "lineno")
-                 and n.lineno <= line <= (n.end_lineno or n.lineno)]
-        return sorted(found, key=lambda n: (n.end_lineno or n.lineno) - n.lineno)
+                 and n.lineno <= line <= (getattr(n, "end_lineno", None) or n.lineno)]
+        return sorted(found, key=lambda n: (getattr(n, "end_lineno", None) or n.lineno) - n.lineno)
 
     def calls_at(self, line: int) -> list[ast.Call]:
         return [n for n in self.nodes_at(line, ast.Call) if isinstance(n, ast.Call)]

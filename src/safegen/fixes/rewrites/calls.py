@@ -6,7 +6,14 @@ import ast
 
 from safegen.fixes.interface import Edit, FixSpec, Rewrite
 from safegen.fixes.registry import rewrite
-from safegen.fixes.source import SourceIndex, add_argument, keyword, remove_argument, replace, walk_calls
+from safegen.fixes.source import (
+    SourceIndex,
+    add_argument,
+    keyword,
+    remove_argument,
+    replace,
+    walk_calls,
+)
 from safegen.types import Finding
 
 YAML_SAFE = {"load": "safe_load", "load_all": "safe_load_all", "full_load": "safe_load",
@@ -50,8 +57,9 @@ def yaml_safe_load(index: SourceIndex, finding: Finding, spec: FixSpec) -> Rewri
         extra = [k for k in call.keywords if k.arg != "Loader"]
         if extra or len(call.args) > 2 or any(isinstance(a, ast.Starred) for a in call.args):
             continue
+        imports: tuple[str, ...] = ()
         if isinstance(call.func, ast.Attribute):
-            target, imports = f"{index.text(call.func.value)}.{YAML_SAFE[function]}", ()
+            target = f"{index.text(call.func.value)}.{YAML_SAFE[function]}"
         else:
             target, imports = f"yaml.{YAML_SAFE[function]}", ("yaml",)
         return Rewrite((replace(index, call, f"{target}({index.text(call.args[0])})"),), imports)

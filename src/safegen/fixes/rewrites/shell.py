@@ -7,6 +7,7 @@ import ast
 from safegen.fixes.interface import Edit, FixSpec, Rewrite
 from safegen.fixes.registry import rewrite
 from safegen.fixes.source import SourceIndex, is_true, keyword, replace
+from safegen.fixes.strings import string_parts
 from safegen.types import Finding
 
 SUBPROCESS = frozenset({"run", "call", "check_call", "check_output", "Popen"})
@@ -14,29 +15,6 @@ SUBPROCESS = frozenset({"run", "call", "check_call", "check_output", "Popen"})
 SHELL_SYNTAX = frozenset("|&;<>()$`\\*?[]{}~\n#")
 
 Word = list[str | ast.expr]
-
-
-def _parts(node: ast.AST, *, leaf: bool = False) -> list[str | ast.expr] | None:
-    """A string expression as literal text and values: f-strings, ``+`` chains and plain literals.
-
-    ``leaf``: any other expression is one value (inside a ``+`` chain).
-    """
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return [node.value]
-    if isinstance(node, ast.JoinedStr):
-        parts: list[str | ast.expr] = []
-        for value in node.values:
-            if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                parts.append(value.value)
-            elif isinstance(value, ast.FormattedValue) and value.conversion == -1 and value.format_spec is None:
-                parts.append(value.value)
-            else:
-                return None
-        return parts
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _parts(node.left, leaf=True), _parts(node.right, leaf=True)
-        return None if left is None or right is None else left + right
-    return [node] if leaf and isinstance(node, ast.expr) else None
 
 
 def _words(parts: list[str | ast.expr]) -> list[Word] | None:
@@ -100,10 +78,10 @@ def _argv(index: SourceIndex, node: ast.expr) -> tuple[str, tuple[str, ...]] | N
     Literal text and interpolations (f-strings, ``+``) become a list literal; a command held in a
     variable becomes ``shlex.split(command)``.
     """
-    parts = _parts(node)
-    if parts is None:
-        if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)):
-            return f"shlex.split({index.text(node)})", ("shlex",)
+    if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)):
+        return f"shlex.split({index.text(node)})", ("shlex",)
+    parts = string_parts(node)
+    if parts is None or parts == [node]:
         return None
     words = _words(parts)
     if not words:

@@ -4,97 +4,17 @@ from __future__ import annotations
 
 import ast
 import re
-import string
 
 from safegen.fixes.interface import FixSpec, Rewrite
 from safegen.fixes.registry import rewrite
 from safegen.fixes.source import SourceIndex, add_argument, replace
+from safegen.fixes.strings import Parts, string_parts
 from safegen.types import Finding
 
-Parts = list[str | ast.expr]
 # Where a value may stand in SQL (a placeholder can replace it): after these tokens, before these.
 VALUE_BEFORE = re.compile(r"(?i)(=|<|>|\(|,|\blike|\blimit|\boffset|\bvalues)\s*$")
 VALUE_AFTER = re.compile(r"(?i)^\s*($|\)|,|;|\b(and|or|limit|offset|order|group|having|escape)\b)")
 EXECUTE = frozenset({"execute"})
-
-
-def _format_parts(template: str, args: list[ast.expr], kwargs: dict[str, ast.expr]) -> Parts | None:
-    parts: Parts = []
-    position = 0
-    try:
-        fields = list(string.Formatter().parse(template))
-    except ValueError:
-        return None
-    for literal, name, spec, conversion in fields:
-        parts.append(literal)
-        if name is None:
-            continue
-        if spec or conversion:
-            return None
-        if name == "":
-            if position >= len(args):
-                return None
-            parts.append(args[position])
-            position += 1
-        elif name.isdigit() and int(name) < len(args):
-            parts.append(args[int(name)])
-        elif name in kwargs:
-            parts.append(kwargs[name])
-        else:
-            return None
-    return parts
-
-
-def _percent_parts(template: str, values: list[ast.expr]) -> Parts | None:
-    pieces = re.split(r"(%%|%[sdi])", template)
-    parts: Parts = []
-    remaining = list(values)
-    for piece in pieces:
-        if piece == "%%":
-            parts.append("%")
-        elif piece in ("%s", "%d", "%i"):
-            if not remaining:
-                return None
-            parts.append(remaining.pop(0))
-        elif "%" in piece:
-            return None
-        else:
-            parts.append(piece)
-    return None if remaining else parts
-
-
-def _parts(node: ast.expr) -> Parts | None:
-    """SQL text as literal pieces and values: f-strings, ``+``, ``%`` and ``.format``."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return [node.value]
-    if isinstance(node, ast.JoinedStr):
-        parts: Parts = []
-        for value in node.values:
-            if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                parts.append(value.value)
-            elif isinstance(value, ast.FormattedValue) and value.conversion == -1 and value.format_spec is None:
-                parts.append(value.value)
-            else:
-                return None
-        return parts
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _parts(node.left), _parts(node.right)
-        if left is None or right is None:
-            return None
-        if left == [node.left] and right == [node.right]:
-            return None  # no literal text at all
-        return left + right
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant) \
-            and isinstance(node.left.value, str):
-        values = list(node.right.elts) if isinstance(node.right, ast.Tuple) else [node.right]
-        return None if isinstance(node.right, ast.Dict) else _percent_parts(node.left.value, values)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format" \
-            and isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str):
-        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
-            return None
-        return _format_parts(node.func.value.value, list(node.args),
-                             {k.arg: k.value for k in node.keywords if k.arg})
-    return [node]
 
 
 def _value(index: SourceIndex, node: ast.expr) -> str:
@@ -180,7 +100,7 @@ def sql_parameters(index: SourceIndex, finding: Finding, spec: FixSpec) -> Rewri
             if assignment is None:
                 return None
             target = assignment.value
-        parts = _parts(target)
+        parts = string_parts(target)
         built = _parameterize(index, parts, placeholder) if parts else None
         if built is None:
             return None
