@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from safegen.errors import InputError
-from safegen.sandbox.core import Sandbox
+from safegen.sandbox.interface import SandboxLike
 from safegen.sandbox.result import ExecResult
 from safegen.sandbox.worker.testrule import count_tests
 from safegen.textscan import closing
@@ -41,7 +41,7 @@ def _outcome(raw: dict[str, Any], total_guess: int, what: str) -> TestOutcome:
     return TestOutcome(passed=failed == 0, total=total, failed=failed, message=message)
 
 
-def run_tests(sandbox: Sandbox, code: str, tests: str, *, entry_point: str | None = None,
+def run_tests(sandbox: SandboxLike, code: str, tests: str, *, entry_point: str | None = None,
               timeout: float = 10.0) -> TestOutcome:
     """Run ``tests`` (top-level asserts, zero-argument ``test_*`` functions, HumanEval ``check(candidate)``)."""
     try:
@@ -142,7 +142,7 @@ def prompt_examples(prompt: str, entry_point: str) -> list[tuple[str, str, int]]
     return examples
 
 
-def run_doctests(sandbox: Sandbox, code: str, prompt: str, entry_point: str,
+def run_doctests(sandbox: SandboxLike, code: str, prompt: str, entry_point: str,
                  timeout: float = 10.0) -> TestOutcome | None:
     """Check ``code`` against the examples in the prompt's docstring; None when the prompt has none."""
     examples = prompt_examples(prompt, entry_point)

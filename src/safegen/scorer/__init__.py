@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from safegen.errors import ModelError
 from safegen.progress import note
+from safegen.scorer.interface import ScorerLike
 from safegen.scorer.pairs import Pair, pairs_from_runs
 
 if TYPE_CHECKING:
     from safegen.scorer.model import VulnerabilityScorer
     from safegen.scorer.training import bootstrap
 
-__all__ = ["DEFAULT_WEIGHTS", "Pair", "VulnerabilityScorer", "bootstrap", "load_default_scorer",
+__all__ = ["DEFAULT_WEIGHTS", "Pair", "ScorerLike", "VulnerabilityScorer", "bootstrap", "load_default_scorer",
            "pairs_from_runs", "torch_available"]
 
 DEFAULT_WEIGHTS = Path(__file__).parent / "data" / "default.pt"
