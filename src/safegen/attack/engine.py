@@ -1,0 +1,193 @@
+"""The attack stage: choose probes from the task and the code's sinks, run them in the sandbox, confirm by oracle.
+
+``attack(code, task, sandbox=...)`` is what the repair loop and ``safegen attack`` call. Every payload
+runs inside the sandbox as one job (the candidate imported once, one fork per payload), with the
+harness from ``harness_core``/``harness_drive`` appended to the candidate's code.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from safegen import astutil
+from safegen.attack.inputs import Plan, plans_for
+from safegen.attack.oracles import ORACLES, Observation
+from safegen.attack.probes import PROBES, Probe
+from safegen.attack.report import AttackReport, Exploit
+from safegen.attack.targets import Target, find_targets, sink_names
+from safegen.backends.interface import LLMBackend
+from safegen.sandbox import ExecResult, Sandbox
+from safegen.types import Task
+
+TAG = "\x1esgx-attack:"  # the harness's JSON line on stdout (harness_core._SGX_TAG)
+EXEC_TIMEOUT = 1.0  # seconds per payload; a payload that needs longer is a resource exhaustion or undecided
+MAX_PLANS = 240
+IMPORT_ERROR = "the code cannot be imported in the sandbox:"
+
+
+@lru_cache(maxsize=1)
+def harness_source() -> str:
+    """The harness appended to every candidate (standard library only)."""
+    folder = Path(__file__).parent
+    return "\n\n".join((folder / name).read_text(encoding="utf-8") for name in ("harness_core.py", "harness_drive.py"))
+
+
+def armed(code: str) -> str:
+    """The candidate with the harness after it; the candidate's own lines keep their numbers."""
+    return code.rstrip("\n") + "\n\n\n" + harness_source()
+
+
+def _matches(sink: str, names: set[str]) -> bool:
+    return sink in names or any(n.startswith(sink + ".") for n in names)
+
+
+def select_probes(code: str, requirement: str = "", *, only: Sequence[str] = ()) -> list[Probe]:
+    """Probes whose sinks the code uses or whose topics the requirement names (``only``: these ids)."""
+    if only:
+        wanted = set(only)
+        return [p for p in PROBES if p.id in wanted]
+    tree = astutil.parse(code)
+    names = sink_names(tree) if tree is not None else set()
+    text = requirement.lower()
+    return [p for p in PROBES if any(_matches(s, names) for s in p.sinks) or any(t in text for t in p.topics)]
+
+
+def parse_observation(raw: dict[str, Any]) -> Observation:
+    """The sandbox's result and the harness's JSON line (absent when the execution died or hung)."""
+    result = ExecResult.from_worker(raw)
+    data: dict[str, Any] = {}
+    for line in result.stdout.split("\n"):  # not splitlines(): it splits at the tag's \x1e
+        if line.startswith(TAG):
+            try:
+                value = json.loads(line[len(TAG):])
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                data = value
+    return Observation(result, data)
+
+
+def _line(location: str, target: Target) -> int:
+    if location.startswith("target.py:"):
+        try:
+            return int(location.split(":", 1)[1])
+        except ValueError:
+            pass
+    return target.line
+
+
+def _payload_texts(plan: Plan) -> tuple[str, ...]:
+    texts: list[str] = [str(plan.payload)]
+    for value in list(plan.spec.get("args", ())) + list((plan.spec.get("kwargs") or {}).values()):
+        if isinstance(value, str) and value not in texts:
+            texts.append(value)
+    return tuple(texts)
+
+
+def judge(plan: Plan, observation: Observation) -> Exploit | None:
+    """The exploit the probe's oracle confirms in this execution, if any."""
+    evidence = ORACLES[plan.probe.oracle](observation, _payload_texts(plan))
+    if evidence is None:
+        return None
+    location = evidence.location or f"target.py:{plan.target.line}"
+    return Exploit(probe=plan.probe.id, cwe=plan.probe.cwe, title=plan.probe.title, target=plan.target.label,
+                   input=plan.shown, evidence=evidence.detail, location=location,
+                   line=_line(location, plan.target), source=plan.source)
+
+
+def _undecided(plan: Plan, observation: Observation) -> str | None:
+    """Why this execution decides nothing (fail closed), or None when the oracle could judge it."""
+    result = observation.result
+    if observation.data:
+        return None
+    if plan.probe.oracle == "resource" and result.status in ("timeout", "memory"):
+        return None
+    what = f"{plan.probe.id} on {plan.target.label}"
+    if result.status == "skipped":
+        return f"{what}: not run within the time budget"
+    if result.status == "timeout":
+        return f"{what}: no result within {EXEC_TIMEOUT:g} s for {plan.shown[:120]}"
+    return f"{what}: {result.status}: {(result.message or 'no harness output')[:200]}"
+
+
+def run_plans(sandbox: Sandbox, code: str, plans: Sequence[Plan], *, timeout: float = EXEC_TIMEOUT,
+              budget: float | None = None) -> tuple[list[Exploit], list[str], int]:
+    """Run every plan as one sandbox job; (exploits, errors, executions)."""
+    if not plans:
+        return [], [], 0
+    items: list[tuple[tuple[Any, ...], dict[str, Any]]] = [((plan.spec,), {}) for plan in plans]
+    raw = sandbox.run_job("call", armed(code), items, timeout=timeout, entry="_sgx_attack", budget=budget)
+    exploits: list[Exploit] = []
+    errors: list[str] = []
+    executions = 0
+    for plan, item in zip(plans, raw):
+        observation = parse_observation(item)
+        if observation.result.status != "skipped":
+            executions += 1
+        message = observation.result.message
+        if message.startswith("importing the code failed") or "being imported" in message:
+            return exploits, [f"{IMPORT_ERROR} {message.removeprefix('importing the code failed: ')[:300]}"], executions
+        exploit = judge(plan, observation)
+        if exploit is not None:
+            exploits.append(exploit)
+            continue
+        problem = _undecided(plan, observation)
+        if problem is not None and len(errors) < 20:
+            errors.append(problem)
+    return exploits, errors, executions
+
+
+def _unique(exploits: Sequence[Exploit]) -> list[Exploit]:
+    """The first exploit of each probe on each target."""
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for exploit in exploits:
+        key = (exploit.probe, exploit.target)
+        if key not in seen:
+            seen.add(key)
+            kept.append(exploit)
+    return kept
+
+
+def attack(code: str, task: Task | str | None = None, *, sandbox: Sandbox, backend: LLMBackend | None = None,
+           name: str | None = None, probes: Sequence[str] = (), timeout: float = EXEC_TIMEOUT,
+           budget: float | None = None) -> AttackReport:
+    """Attack ``code`` (its functions and web routes, or only ``name``) with the probes its task and sinks select.
+
+    Generic payloads run first; with a ``backend`` the model then proposes task-specific inputs, each
+    counted only when an oracle confirms it. An exploit carries its reproducer (input, evidence, line).
+    A report with ``errors`` has undecided probes and never means "survived".
+    """
+    started = time.monotonic()
+    requirement = task.requirement if isinstance(task, Task) else (task or "")
+    if name is None and isinstance(task, Task) and task.entry_point and not find_targets(code):
+        name = task.entry_point
+    targets = find_targets(code, name)
+    if not targets:
+        what = f"no function or route named {name!r}" if name else "no public function or web route"
+        return AttackReport(errors=(f"nothing to attack: the code defines {what}",),
+                            seconds=round(time.monotonic() - started, 3))
+    chosen = select_probes(code, requirement, only=probes)
+    plans = [plan for probe in chosen for target in targets for plan in plans_for(probe, target)][:MAX_PLANS]
+    exploits, errors, executions = run_plans(sandbox, code, plans, timeout=timeout, budget=budget)
+    agent_inputs = 0
+    notes: list[str] = []
+    if backend is not None and chosen and not any(e.startswith(IMPORT_ERROR) for e in errors):
+        from safegen.attack.agent import agent_plans
+
+        confirmed = {(e.probe, e.target) for e in exploits}
+        extra, notes = agent_plans(backend, code, requirement, targets, chosen, confirmed)
+        more, more_errors, more_runs = run_plans(sandbox, code, extra, timeout=timeout, budget=budget)
+        exploits += more
+        errors += more_errors
+        executions += more_runs
+        agent_inputs = len(extra)
+    return AttackReport(exploits=tuple(_unique(exploits)), probes=tuple(p.id for p in chosen),
+                        targets=tuple(t.label for t in targets), executions=executions,
+                        seconds=round(time.monotonic() - started, 3), errors=tuple(errors), agent_inputs=agent_inputs,
+                        notes=tuple(notes))

@@ -1,0 +1,197 @@
+"""Attack harness, part 1 (standard library only): appended to the candidate and run inside the sandbox.
+
+It never runs on the host. It adds the observations the sandbox's own oracle does not make: code
+objects executed (exec/eval), pickle globals resolved, SQL prepared by SQLite, canary files read.
+Every name starts with ``_sgx`` so that the candidate's names stay untouched; no ``__future__`` import,
+since this text follows the candidate's code.
+"""
+
+import sys as _sgx_sys
+from typing import Any
+
+_SGX_LINE0 = _sgx_sys._getframe().f_lineno  # lines from here on are the harness's, not the candidate's
+_SGX_MARK = "sgx"  # every payload carries this marker
+_SGX_TAG = "\x1esgx-attack:"  # the harness's one line of JSON on stdout starts with this
+_SGX_DANGEROUS = ("os", "posix", "nt", "subprocess", "builtins", "__builtin__", "sys", "shutil", "socket",
+                  "importlib", "pty", "runpy", "code", "codeop", "ctypes", "webbrowser", "target")
+_SGX_SQL_WORDS = frozenset(
+    "select from where and or not null is in like glob between insert into values update set delete create "
+    "table drop alter add column order by group having limit offset as on join left right inner outer cross "
+    "union all distinct case when then else end exists primary key integer text real blob if asc desc "
+    "default unique references foreign autoincrement replace ignore collate escape natural using returning "
+    "true false current_timestamp view index trigger begin commit rollback pragma".split())
+
+
+class _SgxState:
+    """What the current attack execution observed."""
+
+    active = False
+    busy = False
+    hits: list[dict[str, str]] = []
+    sql: list[str] = []
+    canary = ""
+
+
+def _sgx_where() -> str:
+    """The candidate's innermost line on the current stack ("target.py:N"), skipping harness frames."""
+    frame: Any = _sgx_sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_filename == __file__ and frame.f_lineno < _SGX_LINE0:
+            return "target.py:%d" % frame.f_lineno
+        frame = frame.f_back
+    return ""
+
+
+def _sgx_hit(kind: str, detail: str) -> None:
+    if len(_SgxState.hits) < 20:
+        _SgxState.hits.append({"kind": kind, "detail": detail[:300], "location": _sgx_where()})
+
+
+def _sgx_strings(code: Any, depth: int = 0) -> list[str]:
+    """String constants and names of a code object and the code objects nested in it."""
+    found = [str(n) for n in getattr(code, "co_names", ())]
+    for const in getattr(code, "co_consts", ()):
+        if isinstance(const, str):
+            found.append(const)
+        elif hasattr(const, "co_consts") and depth < 5:
+            found.extend(_sgx_strings(const, depth + 1))
+    return found
+
+
+def _sgx_hook(event: str, args: tuple[Any, ...]) -> None:
+    if not _SgxState.active or _SgxState.busy:
+        return
+    _SgxState.busy = True
+    try:
+        if event == "exec":
+            text = [s for s in _sgx_strings(args[0]) if _SGX_MARK in s]
+            if text:
+                _sgx_hit("exec", "attacker text executed as code: %r" % text[0][:120])
+        elif event == "pickle.find_class":
+            module, name = str(args[0]), str(args[1])
+            if module.split(".")[0] in _SGX_DANGEROUS:
+                _sgx_hit("find_class", "unpickling resolved %s.%s" % (module, name))
+        elif event == "open" and _SgxState.canary and isinstance(args[0], str):
+            import os
+
+            if os.path.realpath(args[0]) == _SgxState.canary:
+                _sgx_hit("canary_read", "the canary file %s was opened" % os.path.basename(args[0]))
+    except Exception:
+        pass
+    finally:
+        _SgxState.busy = False
+
+
+def _sgx_constructed(*args: Any, **kwargs: Any) -> str:
+    """The callable deserialization payloads name: reaching it means attacker data built an object."""
+    _sgx_hit("construct", "deserialization called an attacker-chosen callable")
+    return "sgx-constructed"
+
+
+def _sgx_sql_columns(sql: str, table: str) -> list[str]:
+    import re
+
+    bare = re.sub(r"'(?:[^']|'')*'", " ", sql)
+    names: list[str] = []
+    for match in re.finditer(r"[A-Za-z_][A-Za-z0-9_]*", bare):
+        word = match.group(0)
+        if word.lower() in _SGX_SQL_WORDS or word == table or word in names or word.startswith("sgx"):
+            continue
+        if bare[match.end():].lstrip().startswith("("):
+            continue  # a function, or the table before its column list
+        names.append(word)
+    return names[:20]
+
+
+def _sgx_seed(conn: Any, message: str, sql: str) -> bool:
+    """Create the table or column a statement misses, with two rows; False if the error is another one."""
+    import re
+    import sqlite3
+
+    def run(statement: str, params: Any = ()) -> Any:
+        return sqlite3.Connection.execute(conn, statement, params)
+
+    missing_table = re.match(r"no such table: (?:main\.)?(\w+)", message)
+    missing_column = re.match(r"no such column: (?:\w+\.)?(\w+)", message)
+    if missing_table:
+        table = missing_table.group(1)
+        columns = [c for c in _sgx_sql_columns(sql, table) if c.lower() != "id"]
+        defined = ", ".join(["id INTEGER PRIMARY KEY"] + ['"%s"' % c for c in columns])
+        run('CREATE TABLE "%s" (%s)' % (table, defined))
+        for number, owner in ((1, "alice"), (2, "bob")):
+            values = ", ".join(["?"] * (len(columns) + 1))
+            run('INSERT INTO "%s" VALUES (%s)' % (table, values), [number] + ["%s-%s" % (owner, c) for c in columns])
+        _SgxState.sql.append("-- seeded table %s (%s)" % (table, ", ".join(columns)))
+        return True
+    if missing_column:
+        tables = [r[0] for r in run("SELECT name FROM sqlite_master WHERE type='table'").fetchall()]
+        for table in tables:
+            if re.search(r"\b%s\b" % re.escape(table), sql):
+                run('ALTER TABLE "%s" ADD COLUMN "%s"' % (table, missing_column.group(1)))
+                return True
+    return False
+
+
+def _sgx_install_sqlite() -> None:
+    """Every connection the candidate opens gets the probe function, an authorizer, a trace and seeding."""
+    import os
+    import sqlite3
+
+    if getattr(sqlite3, "_sgx_wrapped", False):
+        return
+    real_connect = sqlite3.connect
+
+    def retry(conn: Any, run: Any, sql: Any) -> Any:
+        for _ in range(8):
+            try:
+                return run()
+            except sqlite3.OperationalError as exc:
+                if not (isinstance(sql, str) and _sgx_seed(conn, str(exc), sql)):
+                    raise
+        return run()
+
+    class Cursor(sqlite3.Cursor):
+        def execute(self, sql: Any, *args: Any) -> Any:
+            return retry(self.connection, lambda: sqlite3.Cursor.execute(self, sql, *args), sql)
+
+        def executemany(self, sql: Any, *args: Any) -> Any:
+            return retry(self.connection, lambda: sqlite3.Cursor.executemany(self, sql, *args), sql)
+
+    class Connection(sqlite3.Connection):
+        def cursor(self, factory: Any = Cursor) -> Any:
+            return sqlite3.Connection.cursor(self, factory)
+
+        def execute(self, sql: Any, *args: Any) -> Any:
+            return self.cursor().execute(sql, *args)
+
+        def executemany(self, sql: Any, *args: Any) -> Any:
+            return self.cursor().executemany(sql, *args)
+
+    def authorizer(action: int, arg1: Any, arg2: Any, dbname: Any, source: Any) -> int:
+        if action == sqlite3.SQLITE_FUNCTION and str(arg2).lower() == "sgx_probe":
+            _sgx_hit("sql", "attacker text parsed as SQL: it called the function sgx_probe()")
+        return sqlite3.SQLITE_OK
+
+    def trace(statement: str) -> None:
+        if len(_SgxState.sql) < 20:
+            _SgxState.sql.append(statement[:300])
+
+    def connect(database: Any = ":memory:", *args: Any, **kwargs: Any) -> Any:
+        if isinstance(database, (str, bytes, os.PathLike)):
+            path = os.fsdecode(os.fspath(database))
+            if path != ":memory:" and not path.startswith("file:"):
+                full = os.path.realpath(path)
+                if not full.startswith(os.getcwd() + os.sep):  # the candidate's database, inside the sandbox
+                    database = os.path.basename(full) or "db.sqlite3"
+        kwargs.setdefault("factory", Connection)
+        conn = real_connect(database, *args, **kwargs)
+        conn.create_function("sgx_probe", -1, lambda *a: 0)
+        conn.set_authorizer(authorizer)
+        conn.set_trace_callback(trace)
+        return conn
+
+    sqlite3.connect = connect
+    sqlite3._sgx_wrapped = True  # type: ignore[attr-defined]
+
+
+_sgx_sys.addaudithook(_sgx_hook)

@@ -1,0 +1,200 @@
+"""Turn (probe, target, payload) into the harness's job items, and each item into a reproducer a user can read.
+
+A payload goes into one parameter at a time (the others get plain values); a request carries it in
+every parameter the handler reads, and in the usual names as well.
+"""
+
+from __future__ import annotations
+
+import base64
+import typing
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from safegen.attack.probes import ARCHIVE, BINARY, INTEGER, PRINCIPAL, TEXT, Probe
+from safegen.attack.targets import FALLBACK_NAMES, FunctionTarget, RouteTarget, Target
+from safegen.fuzz.signature import Named, Param
+from safegen.fuzz.triage import compact_repr
+
+PRINCIPAL_NAMES = frozenset({"user", "current_user", "requester", "caller", "actor", "account", "principal",
+                             "requesting_user", "session_user", "viewer", "editor", "member"})
+CONNECTION_NAMES = frozenset({"conn", "connection", "db", "db_conn", "database", "con"})
+CURSOR_NAMES = frozenset({"cursor", "cur"})
+DIRECTORY_NAMES = frozenset({"dest", "destination", "dest_dir", "target_dir", "output_dir", "out_dir", "outdir",
+                             "extract_to", "extract_dir", "extract_path", "directory", "folder", "base_dir",
+                             "target_path", "output_path", "dest_path", "to_dir", "into"})
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One execution: what is attacked with which payload, the harness's item, and how to show the input."""
+
+    probe: Probe
+    target: Target
+    payload: str | int
+    spec: dict[str, Any]
+    shown: str  # the call or request as a user would write it
+    source: str = "generic"  # "generic" or "agent"
+
+
+def _kind_of(annotation: Any) -> set[type]:
+    """The builtin types a hint admits (Any and unknown names: str, the commonest input)."""
+    if annotation is typing.Any or isinstance(annotation, Named):
+        return {str}
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or str(origin) == "<class 'types.UnionType'>":
+        return set().union(*(_kind_of(a) for a in typing.get_args(annotation) if a is not type(None)))
+    base = origin or annotation
+    return {base} if isinstance(base, type) else {str}
+
+
+def _special(param: Param) -> Any | None:
+    """Values chosen by a parameter's name: a database, a directory, a caller without privileges."""
+    name = param.name.lower()
+    if name in CONNECTION_NAMES and str not in _kind_of(param.annotation) - {typing.Any}:
+        return {"$": "sqlite"}
+    if name in CONNECTION_NAMES or name in CURSOR_NAMES:
+        return {"$": "cursor"} if name in CURSOR_NAMES else {"$": "sqlite"}
+    if name in DIRECTORY_NAMES:
+        return {"$": "dir", "name": "sgx_out"}
+    if name in PRINCIPAL_NAMES:
+        return {"$": "principal"}
+    if name in ("role", "user_role"):
+        return "guest"
+    if name in ("is_admin", "admin", "is_owner", "authorized", "is_authenticated"):
+        return False
+    return None
+
+
+def plain_value(param: Param) -> Any:
+    """A harmless value of the parameter's type, without the attack marker."""
+    special = _special(param)
+    if special is not None:
+        return special
+    kinds = _kind_of(param.annotation)
+    for kind, value in ((str, "report.txt" if "file" in param.name or "path" in param.name else "alice"),
+                        (bool, True), (int, 1), (float, 1.0), (bytes, {"$": "bytes", "b64": "ZGF0YQ=="}),
+                        (list, []), (dict, {}), (tuple, []), (set, [])):
+        if kind in kinds:
+            return value
+    return "alice"
+
+
+def _pathish(param: Param) -> bool:
+    return any(word in param.name.lower() for word in ("path", "file", "name", "archive"))
+
+
+def _argument(probe: Probe, payload: str | int, param: Param) -> Any | None:
+    """The payload as a value for ``param``, or None when this parameter cannot carry it."""
+    if _special(param) is not None:
+        return None
+    kinds = _kind_of(param.annotation)
+    if probe.kind == INTEGER:
+        return payload if int in kinds and bool not in kinds else None
+    text = str(payload)
+    if probe.kind == ARCHIVE:
+        archive = {"format": probe.archive_format, "member": text}
+        if bytes in kinds:
+            return {"$": "bytes", "archive": archive}
+        return {"$": "file", "name": f"sgx.{probe.archive_format}", "archive": archive} if str in kinds else None
+    if probe.kind == BINARY:
+        if bytes in kinds:
+            return {"$": "bytes", "b64": text}
+        if str in kinds:
+            return {"$": "file", "name": "sgx.bin", "b64": text} if _pathish(param) else text
+        return None
+    if bytes in kinds:
+        return {"$": "bytes", "b64": base64.b64encode(text.encode()).decode()}
+    return text if str in kinds else None
+
+
+def shown_value(value: Any) -> str:
+    """A value as the reproducer shows it (built values as a description)."""
+    if isinstance(value, dict) and "$" in value:
+        kind = value["$"]
+        if kind == "bytes" and "b64" in value:
+            return compact_repr(base64.b64decode(value["b64"]), 300)
+        if "archive" in value:
+            archive = value["archive"]
+            where = f"file {value['name']!r}" if kind == "file" else "bytes"
+            return f"<{archive['format']} archive ({where}) with the member {archive['member']!r}>"
+        if kind == "file":
+            return f"<file {value['name']!r} holding {compact_repr(base64.b64decode(value['b64']), 200)}>"
+        return {"dir": "<an empty directory>", "sqlite": "sqlite3.connect(':memory:')",
+                "cursor": "sqlite3.connect(':memory:').cursor()",
+                "principal": "<a caller without role or ownership: role='guest', is_admin=False, id=2>"}.get(
+                    kind, repr(value))
+    return compact_repr(value, 300)
+
+
+def function_plans(probe: Probe, target: FunctionTarget, payloads: tuple[str | int, ...] | None = None,
+                   source: str = "generic") -> list[Plan]:
+    """The payload in each parameter that can carry it in turn; a probe of a caller's role needs such a parameter."""
+    plans: list[Plan] = []
+    plain = [plain_value(p) for p in target.params]
+    if probe.kind == PRINCIPAL:
+        if any(isinstance(_special(p), (dict, str, bool)) and p.name.lower() not in
+               CONNECTION_NAMES | CURSOR_NAMES | DIRECTORY_NAMES for p in target.params):
+            plans.append(_function_plan(probe, target, "principal", plain, source))
+        return plans
+    for payload in payloads if payloads is not None else probe.payloads:
+        for position, param in enumerate(target.params):
+            value = _argument(probe, payload, param)
+            if value is None:
+                continue
+            values = list(plain)
+            values[position] = value
+            plans.append(_function_plan(probe, target, payload, values, source))
+    return plans
+
+
+def _function_plan(probe: Probe, target: FunctionTarget, payload: str | int, values: list[Any],
+                   source: str) -> Plan:
+    args = [v for v, p in zip(values, target.params) if not p.keyword_only]
+    kwargs = {p.name: v for v, p in zip(values, target.params) if p.keyword_only}
+    spec = {"function": target.name, "args": args, "kwargs": kwargs, "setup": list(probe.setup)}
+    parts = [shown_value(a) for a in args] + [f"{k}={shown_value(v)}" for k, v in kwargs.items()]
+    return Plan(probe, target, payload, spec, f"{target.name}({', '.join(parts)})", source)
+
+
+def route_plans(probe: Probe, target: RouteTarget, payloads: tuple[str | int, ...] | None = None,
+                source: str = "generic") -> list[Plan]:
+    """One request per payload, the payload in every input the handler reads (and the usual names)."""
+    if probe.kind in (ARCHIVE, INTEGER):
+        return []
+    plans = []
+    chosen = ("alice",) if probe.kind == PRINCIPAL else (payloads if payloads is not None else probe.payloads)
+    for payload in chosen:
+        text = str(payload)
+        names = tuple(dict.fromkeys(target.query + target.form + FALLBACK_NAMES))
+        path = target.path
+        for name in target.path_params if target.framework != "django" else ():
+            path = path.replace(f"<path:{name}>", quote(text, safe="/")).replace(f"{{{name}:path}}", quote(text, safe="/"))
+            for pattern in (f"<{name}>", f"<string:{name}>", f"{{{name}}}"):
+                path = path.replace(pattern, quote(text, safe=""))
+        request: dict[str, Any] = {"framework": target.framework, "object": target.obj, "path": path,
+                                   "method": target.method, "query": {n: text for n in names}}
+        if target.method != "GET":
+            request["form"] = {n: text for n in names}
+        if target.json:
+            request["json"] = {n: text for n in target.json}
+        if target.headers and "\n" not in text and "\r" not in text:
+            request["headers"] = {n: text for n in target.headers}
+        if target.framework == "django":
+            request["kwargs"] = {n: text for n in target.path_params}
+        shown_query = "&".join(f"{n}={quote(text, safe='')}" for n in (target.query + target.form + target.json)[:3]
+                               or names[:1])
+        shown = f"{target.method} {path}?{shown_query}" + (f" (every parameter = {text[:80]!r})" if names else "")
+        plans.append(Plan(probe, target, payload, {"route": request, "setup": list(probe.setup)}, shown, source))
+    return plans
+
+
+def plans_for(probe: Probe, target: Target, payloads: tuple[str | int, ...] | None = None,
+              source: str = "generic") -> list[Plan]:
+    if isinstance(target, FunctionTarget):
+        return function_plans(probe, target, payloads, source)
+    return route_plans(probe, target, payloads, source)
+
+
+__all__ = ["Plan", "plans_for", "plain_value", "shown_value", "TEXT"]

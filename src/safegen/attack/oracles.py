@@ -1,0 +1,200 @@
+"""Oracles: decide from one sandboxed execution whether an attack succeeded. Evidence, never opinion.
+
+Each oracle reads the sandbox's own events (``ExecResult.events``) and what the harness observed
+(its JSON: audit hits, the response or return value), and answers with the evidence or None.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from safegen.attack.probes import ATTACKER_HOST
+from safegen.sandbox.result import ExecResult
+
+MARK = "sgx"
+_DENIAL = re.compile(r"denied|forbidden|unauthori[sz]ed|not allowed|not permitted|permission|access", re.I)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One execution: the sandbox's result and the harness's report (empty when it printed none)."""
+
+    result: ExecResult
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def hits(self) -> list[dict[str, str]]:
+        hits = self.data.get("hits")
+        return [h for h in hits if isinstance(h, dict)] if isinstance(hits, list) else []
+
+    @property
+    def text(self) -> str:
+        value = self.data.get("text")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def status(self) -> int | None:
+        value = self.data.get("status")
+        return value if isinstance(value, int) else None
+
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        raw = self.data.get("headers")
+        if not isinstance(raw, list):
+            return []
+        return [(str(p[0]), str(p[1])) for p in raw if isinstance(p, list) and len(p) == 2]
+
+    @property
+    def error(self) -> str:
+        value = self.data.get("error")
+        return value if isinstance(value, str) else ""
+
+    def header(self, name: str) -> str:
+        return next((v for k, v in self.headers if k.lower() == name.lower()), "")
+
+    def html(self) -> bool:
+        kind = self.header("content-type").lower()
+        return not kind or "html" in kind
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the oracle saw, and the candidate's line where it happened (``target.py:N``, or "")."""
+
+    detail: str
+    location: str = ""
+
+
+Oracle = Callable[[Observation, tuple[str, ...]], Evidence | None]
+
+
+def _hit(observation: Observation, kind: str) -> Evidence | None:
+    for hit in observation.hits:
+        if hit.get("kind") == kind:
+            return Evidence(str(hit.get("detail", kind)), str(hit.get("location", "")))
+    return None
+
+
+def _event(observation: Observation, kinds: tuple[str, ...], needle: Callable[[str], bool]) -> Evidence | None:
+    for event in observation.result.events:
+        if event.kind in kinds and needle(event.detail):
+            return Evidence(f"{event.kind}: {event.detail}", event.location)
+    return None
+
+
+def path_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """A read or write outside the working directory, of the payload's file (the sandbox's own events)."""
+    return _event(observation, ("read_outside", "write_outside"), lambda d: "passwd" in d or MARK in d)
+
+
+def shell_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """A shell started with the payload's command in its command line."""
+    return _event(observation, ("shell",), lambda d: f"echo {MARK}" in d or f"{MARK}-cmd" in d)
+
+
+def network_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """A connection or name lookup of the attacker's host (the sandbox has no network: it is blocked)."""
+    return _event(observation, ("network",), lambda d: ATTACKER_HOST in d or "169.254.169.254" in d)
+
+
+def sql_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """SQLite's authorizer saw the payload's function call: attacker text was parsed as SQL."""
+    return _hit(observation, "sql")
+
+
+def exec_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """A code object holding the payload's marker was executed (the ``exec`` audit event)."""
+    return _hit(observation, "exec")
+
+
+def deserialize_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """Deserialization called an attacker-chosen callable, or unpickling resolved a dangerous global."""
+    return _hit(observation, "construct") or _hit(observation, "find_class")
+
+
+def canary_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """The canary file named only by the payload's external entity was read."""
+    return _hit(observation, "canary_read")
+
+
+def resource_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """The payload exhausted the sandbox's time or memory limit."""
+    result = observation.result
+    if result.status in ("timeout", "memory"):
+        return Evidence(f"{result.status}: {result.message or 'limit reached'}", result.location)
+    for name in ("MemoryError", "RecursionError"):
+        if observation.error.startswith(name + ":"):
+            return Evidence(f"{observation.error[:200]}", result.location)
+    return None
+
+
+def _attacker_url(url: str) -> bool:
+    url = url.strip().replace("\\", "/")
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    return host.endswith(ATTACKER_HOST) or url.lstrip("/").lower().startswith(("https:/" + ATTACKER_HOST,
+                                                                               ATTACKER_HOST))
+
+
+def redirect_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """A redirect (or a returned URL) that leads to the attacker's host."""
+    location = observation.header("location")
+    status = observation.status
+    if location and status is not None and 300 <= status < 400 and _attacker_url(location):
+        return Evidence(f"HTTP {status} redirect to {location[:200]}")
+    if status is None and observation.text and _attacker_url(observation.text) and len(observation.text) < 500:
+        return Evidence(f"returned the redirect target {observation.text[:200]!r}")
+    return None
+
+
+def xss_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """An HTML payload comes back unescaped in an HTML response (or in HTML a function built)."""
+    text = observation.text
+    if not text or not observation.html():
+        return None
+    for payload in payloads:
+        if "<" not in payload or payload not in text:
+            continue
+        if observation.status is None and "<" not in text.replace(payload, ""):
+            continue  # a function that returns its input unchanged builds no HTML
+        return Evidence(f"the payload {payload[:80]!r} came back unescaped in HTML")
+    return None
+
+
+def header_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """CR/LF from the payload split a response header (a header the attacker wrote, or a raw line break)."""
+    for name, value in observation.headers:
+        if name.lower() in ("x-sgx",) or ("\n" in value or "\r" in value) or (
+                name.lower() == "set-cookie" and value.startswith(f"{MARK}=")):
+            return Evidence(f"response header {name}: {value[:120]!r}")
+    if observation.status is None and re.search(r"[\r\n](Set-Cookie: sgx=|X-Sgx:)", observation.text):
+        return Evidence("the returned header text holds a header line the attacker wrote")
+    return None
+
+
+def authz_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """A caller without the role or ownership succeeded (a 2xx response, or a result that is not a denial)."""
+    if observation.error or observation.result.status not in ("ok", "oracle"):
+        return None
+    status = observation.status
+    if status is not None:
+        if 200 <= status < 300 and not _DENIAL.search(observation.text[:500]):
+            return Evidence(f"HTTP {status} for a caller without the required role")
+        return None
+    if observation.data.get("returned") and not _DENIAL.search(observation.text[:500]):
+        return Evidence(f"a caller without the required role got {observation.text[:120]!r}")
+    return None
+
+
+ORACLES: dict[str, Oracle] = {
+    "path": path_oracle, "shell": shell_oracle, "network": network_oracle, "sql": sql_oracle,
+    "exec": exec_oracle, "deserialize": deserialize_oracle, "canary": canary_oracle,
+    "resource": resource_oracle, "redirect": redirect_oracle, "xss": xss_oracle, "header": header_oracle,
+    "authz": authz_oracle,
+}

