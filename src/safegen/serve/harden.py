@@ -132,25 +132,28 @@ class Hardener:
         reports = []
         requirement = requirement_of(messages)
         for block in python_blocks(text):
-            verdict = self.analyzer.check(block.code, path=f"block_{block.index}.py")
-            if verdict.status is not VerdictStatus.VULNERABLE:  # clean: as it is; unknown: nothing to act on
-                reports.append(BlockReport(block.index, verdict.status.value, verdict.status.value, False,
-                                           (), notes(verdict)))
-                continue
-            code, report = self._harden_block(block, verdict, requirement, backend)
+            code, report = self.harden_code(block.code, requirement, backend, index=block.index)
             if code is not None:
                 replacements[block.index] = code
             reports.append(report)
         return replace_blocks(text, replacements), HardenReport("harden", self.settings.strategy, tuple(reports))
 
-    def _harden_block(self, block: CodeBlock, verdict: Verdict, requirement: str,
-                      backend: LLMBackend) -> tuple[str | None, BlockReport]:
+    def harden_code(self, code: str, requirement: str, backend: LLMBackend, *,
+                    index: int = 0) -> tuple[str | None, BlockReport]:
+        """Scan ``code``; when vulnerable, the strategy's better version (None: keep it) and the report."""
+        verdict = self.analyzer.check(code, path=f"block_{index}.py")
+        if verdict.status is not VerdictStatus.VULNERABLE:  # clean: as it is; unknown: nothing to act on
+            return None, BlockReport(index, verdict.status.value, verdict.status.value, False, (), notes(verdict))
+        return self._repair(CodeBlock(index, "python", code, 0, len(code)), verdict, requirement, backend)
+
+    def _repair(self, block: CodeBlock, verdict: Verdict, requirement: str,
+                backend: LLMBackend) -> tuple[str | None, BlockReport]:
         from safegen.api import make_task
         from safegen.session import Session
 
         before = notes(verdict)
         try:
-            task = make_task(requirement, task_id=f"serve-block-{block.index}")
+            task = make_task(requirement or FALLBACK_REQUIREMENT, task_id=f"serve-block-{block.index}")
             seeded = SeededBackend(backend, block.code)
             with Session(self.settings, backend=seeded, analyzer=self.analyzer,
                          sandbox=self._sandbox(), scorer=self._tools.scorer) as session:

@@ -1,0 +1,57 @@
+"""The MCP server (official SDK, FastMCP): safegen's tools over stdio or streamable HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+import anyio
+from mcp.server.fastmcp import FastMCP
+from pydantic import Field
+
+from safegen.config import Settings
+from safegen.mcpserver.tools import FuzzResult, HardenResult, ScanResult, ToolBox
+
+INSTRUCTIONS = ("safegen checks and hardens Python code: scan_code reports weaknesses with CWE, line and fix; "
+                "harden_code repairs vulnerable code with an LLM and the analyzers; fuzz_function runs one "
+                "function on generated inputs inside a sandbox.")
+Code = Annotated[str, Field(description="Python source code")]
+
+
+def register_core_tools(server: FastMCP, box: ToolBox) -> None:
+    """scan_code, harden_code and fuzz_function; each runs in a worker thread, off the event loop."""
+
+    @server.tool(description="Scan Python code with bandit, semgrep (safegen's rules) and ruff; findings with "
+                             "CWE, line and fix. status 'unknown' means an analyzer failed (not secure).")
+    async def scan_code(code: Code, path: Annotated[str, Field(description="file name shown in findings")]
+                        = "code.py") -> ScanResult:
+        return await anyio.to_thread.run_sync(box.scan_code, code, path)
+
+    @server.tool(description="Harden Python code: when the analyzers find weaknesses, the configured strategy "
+                             "repairs it with the LLM; returns the code (unchanged when clean) and the findings "
+                             "before and after.")
+    async def harden_code(code: Code, requirement: Annotated[str, Field(
+            description="what the code must do (keeps repairs on task)")] = "") -> HardenResult:
+        return await anyio.to_thread.run_sync(box.harden_code, code, requirement)
+
+    @server.tool(description="Fuzz one function of the code inside a bubblewrap sandbox; defects (exceptions, "
+                             "hangs, memory, escapes) with CWE, line, the input and a fix.")
+    async def fuzz_function(code: Code, function: Annotated[str, Field(description="the function to fuzz")],
+                            seconds: Annotated[float | None, Field(description="time budget (default 30)")]
+                            = None) -> FuzzResult:
+        return await anyio.to_thread.run_sync(box.fuzz_function, code, function, seconds)
+
+
+# Each entry registers tools on the server. attack_function belongs here once safegen's attack stage
+# exists: a function (server, box) -> None adding `async def attack_function(code, function) -> AttackResult`
+# whose result lists the successful attacks with CWE, line and fix, like FuzzResult.
+TOOL_SETS: tuple[Callable[[FastMCP, ToolBox], None], ...] = (register_core_tools,)
+
+
+def build_server(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000) -> tuple[FastMCP, ToolBox]:
+    """The server with every tool set registered, and the tools to close when it stops."""
+    box = ToolBox(settings)
+    server = FastMCP("safegen", instructions=INSTRUCTIONS, host=host, port=port)
+    for register in TOOL_SETS:
+        register(server, box)
+    return server, box

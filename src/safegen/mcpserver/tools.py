@@ -1,0 +1,162 @@
+"""The MCP tools as plain functions over shared tools: scan, harden and fuzz code, results with CWE, line, fix.
+
+Results are pydantic models so the MCP SDK sends them as structured content with an output schema.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from safegen.config import Settings
+from safegen.errors import InputError, SafegenError
+from safegen.serve.harden import Hardener
+from safegen.serve.report import FindingNote, notes
+from safegen.types import Defect, FuzzReport
+
+MAX_CODE = 200_000
+# CWE of each fuzzing defect kind (the sandbox's oracles and the crash triage of safegen.fuzz).
+DEFECT_CWE: dict[str, int] = {"exception": 248, "hang": 400, "memory": 770, "crash": 248, "write_outside": 22,
+                              "read_outside": 22, "network": 918, "shell": 78}
+
+
+class FindingOut(BaseModel):
+    """One static finding."""
+
+    rule_id: str
+    tool: str
+    cwe: int | None = Field(description="MITRE CWE id")
+    cwe_name: str
+    line: int = Field(description="1-based line in the code given")
+    severity: str
+    message: str
+    fix: str = Field(description="how to fix it")
+
+    @classmethod
+    def of(cls, note: FindingNote) -> FindingOut:
+        return cls(**note.to_dict())
+
+
+class ScanResult(BaseModel):
+    """The analyzer ensemble's verdict: secure, vulnerable, or unknown (an analyzer failed: not secure)."""
+
+    status: str
+    findings: list[FindingOut]
+    errors: list[str] = Field(default_factory=list)
+
+
+class HardenResult(BaseModel):
+    """The code after hardening (the input itself when it was clean or could not be improved)."""
+
+    code: str
+    changed: bool
+    status_before: str
+    status_after: str
+    findings_before: list[FindingOut]
+    findings_after: list[FindingOut]
+    strategy: str
+    llm_calls: int
+    error: str = ""
+
+
+class DefectOut(BaseModel):
+    """One fuzzing defect with the input that shows it."""
+
+    kind: str
+    cwe: int | None
+    line: int | None
+    message: str
+    input: str
+    fix: str
+    count: int
+
+
+class FuzzResult(BaseModel):
+    """What fuzzing one function in the sandbox found."""
+
+    target: str
+    executions: int
+    seconds: float
+    defects: list[DefectOut]
+    errors: list[str] = Field(default_factory=list)
+
+
+def _check_code(code: str) -> None:
+    if not code.strip():
+        raise InputError("the code is empty")
+    if len(code) > MAX_CODE:
+        raise InputError(f"the code is longer than {MAX_CODE} characters")
+
+
+def _line(location: str) -> int | None:
+    _, _, number = location.rpartition(":")
+    return int(number) if number.isdigit() else None
+
+
+def defect_out(defect: Defect) -> DefectOut:
+    from safegen.fuzz.feedback import (
+        _FIX,  # the fixes the repair prompts give, one table
+    )
+
+    return DefectOut(kind=defect.kind, cwe=DEFECT_CWE.get(defect.kind), line=_line(defect.location),
+                     message=defect.message[:500], input=defect.input[:1000], fix=_FIX.get(defect.kind, ""),
+                     count=defect.count)
+
+
+class ToolBox:
+    """Tools shared by every call: the hardener (analyzers, sandbox) and the model, created on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.hardener = Hardener(settings)
+        self._backend: Any = None
+        self._lock = threading.Lock()
+
+    def backend(self) -> Any:
+        with self._lock:
+            if self._backend is None:
+                from safegen.backends import create_backend
+
+                self._backend = create_backend(self.settings)
+            return self._backend
+
+    def scan_code(self, code: str, path: str = "code.py") -> ScanResult:
+        _check_code(code)
+        verdict = self.hardener.analyzer.check(code, path=path or "code.py")
+        return ScanResult(status=verdict.status.value, findings=[FindingOut.of(n) for n in notes(verdict)],
+                          errors=[f"{e.tool}: {e.message}" for e in verdict.errors])
+
+    def harden_code(self, code: str, requirement: str = "") -> HardenResult:
+        _check_code(code)
+        new, report = self.hardener.harden_code(code, requirement, self.backend())
+        return HardenResult(code=new if new is not None else code, changed=report.changed,
+                            status_before=report.status_before, status_after=report.status_after,
+                            findings_before=[FindingOut.of(n) for n in report.findings_before],
+                            findings_after=[FindingOut.of(n) for n in report.findings_after],
+                            strategy=self.settings.strategy, llm_calls=report.llm_calls, error=report.error)
+
+    def fuzz_function(self, code: str, function: str, seconds: float | None = None) -> FuzzResult:
+        from safegen.fuzz import fuzz_function
+        from safegen.sandbox import Sandbox
+
+        _check_code(code)
+        if not function.isidentifier():
+            raise InputError(f"{function!r} is not a function name")
+        s = self.settings
+        sandbox = Sandbox.create(s)
+        try:
+            report: FuzzReport = fuzz_function(sandbox, code, function, iterations=s.fuzz_iterations,
+                                               seconds=min(seconds, 300.0) if seconds else s.fuzz_seconds,
+                                               rng_seed=s.seed, cache_dir=s.cache_dir)
+        finally:
+            sandbox.close()
+        return FuzzResult(target=report.target, executions=report.executions, seconds=report.seconds,
+                          defects=[defect_out(d) for d in report.defects], errors=list(report.errors))
+
+    def close(self) -> None:
+        try:
+            self.hardener.close()
+        except SafegenError:
+            pass
