@@ -28,6 +28,7 @@ TAG = "\x1esgx-attack:"  # the harness's JSON line on stdout (harness_core._SGX_
 EXEC_TIMEOUT = 1.0  # seconds per payload; a payload that needs longer is a resource exhaustion or undecided
 MAX_PLANS = 240
 IMPORT_ERROR = "the code cannot be imported in the sandbox:"
+WEB_FRAMEWORKS = ("flask", "fastapi", "django", "starlette")
 
 
 @lru_cache(maxsize=1)
@@ -47,14 +48,17 @@ def _matches(sink: str, names: set[str]) -> bool:
 
 
 def select_probes(code: str, requirement: str = "", *, only: Sequence[str] = ()) -> list[Probe]:
-    """Probes whose sinks the code uses or whose topics the requirement names (``only``: these ids)."""
+    """Probes whose sinks the code uses or whose topics the requirement names, and the web probes for code
+    with routes (``only``: these ids)."""
     if only:
         wanted = set(only)
         return [p for p in PROBES if p.id in wanted]
     tree = astutil.parse(code)
     names = sink_names(tree) if tree is not None else set()
+    web = any(_matches(framework, names) for framework in WEB_FRAMEWORKS)
     text = requirement.lower()
-    return [p for p in PROBES if any(_matches(s, names) for s in p.sinks) or any(t in text for t in p.topics)]
+    return [p for p in PROBES if any(_matches(s, names) for s in p.sinks) or any(t in text for t in p.topics)
+            or (web and p.web)]
 
 
 def parse_observation(raw: dict[str, Any]) -> Observation:

@@ -183,11 +183,19 @@ def route_plans(probe: Probe, target: RouteTarget, payloads: tuple[str | int, ..
             request["headers"] = {n: text for n in target.headers}
         if target.framework == "django":
             request["kwargs"] = {n: text for n in target.path_params}
-        shown_query = "&".join(f"{n}={quote(text, safe='')}" for n in (target.query + target.form + target.json)[:3]
-                               or names[:1])
-        shown = f"{target.method} {path}?{shown_query}" + (f" (every parameter = {text[:80]!r})" if names else "")
+        shown = _shown_request(target, path, {n: text for n in (target.query + target.form + target.json) or names})
         plans.append(Plan(probe, target, payload, {"route": request, "setup": list(probe.setup)}, shown, source))
     return plans
+
+
+def _shown_request(target: RouteTarget, path: str, params: dict[str, str]) -> str:
+    """The request as a call of the framework's test client (the handler's other inputs get the same value)."""
+    if target.framework == "flask":
+        return f"{target.obj}.test_client().open({path!r}, method={target.method!r}, query_string={params!r})"
+    if target.framework == "fastapi":
+        return f"TestClient({target.obj}).request({target.method!r}, {path!r}, params={params!r})"
+    extra = "".join(f", {k}={v!r}" for k, v in params.items() if k in target.path_params)
+    return f"{target.obj}(RequestFactory().{target.method.lower()}({path!r}, {params!r}){extra})"
 
 
 def plans_for(probe: Probe, target: Target, payloads: tuple[str | int, ...] | None = None,

@@ -33,6 +33,7 @@ class Probe:
     topics: tuple[str, ...] = ()  # words in the requirement that select the probe
     setup: tuple[str, ...] = ()  # what the harness prepares first: "canary", "sqlite"
     archive_format: str = ""  # ARCHIVE payloads: "tar" or "zip"
+    web: bool = False  # selected for every module with web routes (a handler's text is HTML by default)
 
 
 _LAUGHS = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "sgxsgxsgxsgxsgxsgxsgxsgxsgxsgx">'
@@ -41,15 +42,15 @@ _LAUGHS = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "sgxsgxsgxsgxsgxsgxsgxs
 
 PROBES: tuple[Probe, ...] = (
     Probe("path-traversal", 22, "Path traversal", "path",
-          ("../../../../../../../etc/passwd", "/etc/passwd", "../../../../../../../tmp/sgx-evil.txt"),
+          ("../../../../../../../etc/passwd", "/etc/passwd", "../../../../../../../sgx-evil.txt"),
           sinks=("open", "send_file", "send_from_directory", "FileResponse", "read_text", "read_bytes",
                  "write_text", "write_bytes", "os.path.join", "pathlib", "os.remove", "os.unlink", "shutil"),
           topics=("file", "path", "directory", "folder", "upload", "download", "filename")),
     Probe("archive-extraction", 22, "Archive extraction outside the target directory (zip/tar slip)", "path",
-          ("../../../../../../../tmp/sgx-slip.txt", "/tmp/sgx-slip-absolute.txt"), kind=ARCHIVE,
+          ("../../../../../../../sgx-slip.txt", "/sgx-slip-absolute.txt"), kind=ARCHIVE,
           archive_format="tar", sinks=("tarfile", "extractall", "unpack_archive"), topics=("tar", "archive")),
     Probe("zip-slip", 22, "Zip slip: a member path that leaves the target directory", "path",
-          ("../../../../../../../tmp/sgx-slip.txt",), kind=ARCHIVE, archive_format="zip",
+          ("../../../../../../../sgx-slip.txt",), kind=ARCHIVE, archive_format="zip",
           sinks=("zipfile", "unpack_archive"), topics=("zip",)),
     Probe("command-injection", 78, "OS command injection", "shell",
           ("sgx; echo sgx-cmd", "sgx && echo sgx-cmd", "sgx | echo sgx-cmd", "$(echo sgx-cmd)", "`echo sgx-cmd`",
@@ -92,7 +93,7 @@ PROBES: tuple[Probe, ...] = (
           ("<script>sgx_xss()</script>", '"><img src=x onerror=sgx_xss()>', "<svg onload=sgx_xss()>"),
           sinks=("render_template_string", "Markup", "HttpResponse", "make_response", "HTMLResponse", "Response",
                  "mark_safe", "html"),
-          topics=("html", "web page", "comment", "render", "greet", "profile", "display")),
+          topics=("html", "web page", "comment", "render", "greet", "profile", "display"), web=True),
     Probe("header-injection", 113, "HTTP response header injection (CR/LF)", "header",
           ("sgx\r\nSet-Cookie: sgx=1", "sgx\nX-Sgx: 1"),
           sinks=("headers", "set_cookie", "make_response", "Response", "HttpResponse"),

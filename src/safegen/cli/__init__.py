@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "safegen.cli.strategies",
     "safegen.cli.scan",
     "safegen.cli.fuzz",
+    "safegen.cli.attack",
     "safegen.cli.bench",
     "safegen.cli.finetune",
     "safegen.cli.serve",

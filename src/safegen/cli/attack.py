@@ -1,0 +1,172 @@
+"""`safegen attack FILE[::NAME]`: attack existing code's functions and web routes inside the sandbox."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from safegen import __version__, progress
+from safegen.attack.report import AttackReport, Exploit
+from safegen.cli.common import (
+    add_model_options,
+    add_output_options,
+    add_sandbox_options,
+    settings_from_args,
+    write_output,
+)
+from safegen.errors import InputError, SafegenError
+from safegen.types import AnalyzerFailure, Finding, Severity, VerdictStatus
+
+EXIT_CLEAN, EXIT_EXPLOITS, EXIT_ERROR = 0, 1, 2
+TOOL = "safegen-attack"
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "attack", help="attack functions and web routes with exploit probes inside the sandbox",
+        description="Attack FILE (every public function and Flask/FastAPI/Django route) or FILE::NAME inside a "
+                    "bubblewrap sandbox: probes chosen from the code's sinks and the requirement, each confirmed "
+                    "only by an oracle (a file read outside, a shell, SQL parsed from input, ...). "
+                    "Exit 0: no exploit, 1: an exploit confirmed, 2: error or undecided probes.")
+    parser.add_argument("target", metavar="FILE[::NAME]", help="the Python file, optionally one function or handler")
+    parser.add_argument("--requirement", default="", help="what the code must do (selects probes, e.g. a role)")
+    parser.add_argument("--probe", action="append", default=[], metavar="ID",
+                        help="run only this probe (repeatable); default: those the code and requirement select")
+    parser.add_argument("--agent", action="store_true",
+                        help="also ask the configured model for task-specific exploit inputs")
+    add_sandbox_options(parser)
+    add_output_options(parser, ("text", "json", "sarif"))
+    add_model_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def parse_target(target: str) -> tuple[Path, str | None]:
+    path_text, separator, name = target.rpartition("::")
+    if not separator:
+        return Path(target), None
+    if not path_text or not name.isidentifier():
+        raise InputError(f"expected FILE or FILE::NAME, got {target!r}", hint="for example: app.py::get_user")
+    return Path(path_text), name
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"no such file: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from None
+
+
+def localize(report: AttackReport, path: Path) -> AttackReport:
+    """Locations in terms of the user's file instead of the sandbox's target.py."""
+    exploits = tuple(replace(e, location=e.location.replace("target.py:", f"{path}:"))
+                     for e in report.exploits)
+    return replace(report, exploits=exploits)
+
+
+def _reproducer(exploit: Exploit, path: Path) -> str:
+    module = path.stem if path.stem.isidentifier() else None
+    function = exploit.target.split(" (")[-1].rstrip(")") if " (" in exploit.target else exploit.target
+    head = f"from {module} import {function}\n" if module and " " not in exploit.target else ""
+    lines = exploit.reproducer.splitlines(True)
+    return lines[0] + head + "".join(lines[1:])
+
+
+def format_text(report: AttackReport, path: Path, sandboxed: bool) -> str:
+    lines = [f"{path}: {len(report.targets)} target(s), probes {', '.join(report.probes) or 'none'}; "
+             f"{report.executions} executions in {report.seconds:.1f} s{'' if sandboxed else ' WITHOUT SANDBOX'}"]
+    for exploit in report.exploits:
+        where = exploit.location or str(path)
+        lines.append(f"{where}: CONFIRMED {exploit.probe} (CWE-{exploit.cwe}) in {exploit.target}: {exploit.evidence}")
+        lines.append(f"    input: {exploit.input}")
+        if exploit.source != "generic":
+            lines.append(f"    proposed by: {exploit.source}")
+        lines.append("    reproducer:")
+        lines.extend(f"      {line}" for line in _reproducer(exploit, path).rstrip().splitlines())
+    lines.extend(f"error: {error}" for error in report.errors)
+    lines.extend(f"note: {note}" for note in report.notes)
+    count = len(report.exploits)
+    lines.append(f"{count} exploit{'s' if count != 1 else ''} confirmed." if count else "No exploit confirmed.")
+    return "\n".join(lines).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def format_sarif(report: AttackReport, path: Path) -> str:
+    from safegen.analyzers.scan import FileResult, ScanReport
+    from safegen.report.sarif import render
+
+    findings = tuple(Finding(tool=TOOL, rule_id=e.probe, cwe=e.cwe, severity=Severity.HIGH, line=max(e.line, 1),
+                             message=f"{e.title}: {e.evidence} (input: {e.input[:300]})", confidence=Severity.HIGH,
+                             path=str(path), cwe_name=e.title) for e in report.exploits)
+    errors = tuple(AnalyzerFailure(tool=TOOL, message=error, path=str(path)) for error in report.errors)
+    status = (VerdictStatus.VULNERABLE if findings else VerdictStatus.UNKNOWN if errors else VerdictStatus.SECURE)
+    result = FileResult(path=str(path), status=status, findings=findings, errors=errors)
+    return render(ScanReport(files=(result,), analyzers={TOOL: __version__}))
+
+
+def run(args: argparse.Namespace) -> int:
+    progress.set_quiet(bool(getattr(args, "quiet", False)))
+    try:
+        return _run(args)
+    except SafegenError as exc:
+        if getattr(args, "debug", False):
+            raise
+        print(f"safegen: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _backend(args: argparse.Namespace, settings: Any) -> Any:
+    if not args.agent:
+        return None
+    from safegen.registry import BACKENDS
+
+    factory = BACKENDS.get(settings.backend)
+    return factory.from_settings(settings) if hasattr(factory, "from_settings") else factory(settings)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from safegen.attack import attack
+    from safegen.attack.probes import BY_ID
+    from safegen.sandbox import Sandbox
+
+    path, name = parse_target(args.target)
+    unknown = [p for p in args.probe if p not in BY_ID]
+    if unknown:
+        raise InputError(f"unknown probe {unknown[0]!r}", hint="one of: " + ", ".join(BY_ID))
+    settings = settings_from_args(args)
+    code = _read(path)
+    backend = _backend(args, settings)
+    try:
+        with progress.step("starting the sandbox"):
+            sandbox = Sandbox.create(settings)
+        try:
+            with progress.step(f"attacking {args.target}"):
+                report = attack(code, args.requirement, sandbox=sandbox, backend=backend, name=name,
+                                probes=args.probe)
+        finally:
+            sandbox.close()
+    finally:
+        if backend is not None:
+            backend.close()
+    report = localize(report, path)
+    if args.format == "json":
+        data = report.to_dict()
+        data["sandboxed"] = sandbox.isolated
+        for item, exploit in zip(data["exploits"], report.exploits):
+            item["reproducer"] = _reproducer(exploit, path)
+        text = json.dumps(data, indent=2)
+    elif args.format == "sarif":
+        text = format_sarif(report, path)
+    else:
+        text = format_text(report, path, sandbox.isolated)
+    try:
+        write_output(text, args.output)
+    except OSError as exc:
+        raise InputError(f"cannot write {args.output}: {exc}") from None
+    if report.exploits:
+        return EXIT_EXPLOITS
+    return EXIT_ERROR if report.errors else EXIT_CLEAN
