@@ -97,7 +97,7 @@ PROBES: tuple[Probe, ...] = (
     Probe("header-injection", 113, "HTTP response header injection (CR/LF)", "header",
           ("sgx\r\nSet-Cookie: sgx=1", "sgx\nX-Sgx: 1"),
           sinks=("headers", "set_cookie", "make_response", "Response", "HttpResponse"),
-          topics=("header", "cookie")),
+          topics=("header", "cookie", "http response")),
     Probe("redos", 1333, "Regular expression denial of service", "resource",
           ("a" * 34 + "!", "a" * 30 + "@" + "a" * 30 + "!", "0" * 34 + "x", "a" * 25000 + "!",
            " " * 20000 + "sgx", "a@" + "a." * 5000 + "!"),

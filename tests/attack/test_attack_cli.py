@@ -1,0 +1,57 @@
+"""`safegen attack` through the real entry point: exit codes, reproducers, JSON and SARIF."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from safegen.cli import main
+
+pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None and not os.access("/usr/bin/bwrap", os.X_OK),
+                                reason="bubblewrap is not installed")
+FIXTURES = Path(__file__).with_name("fixtures")
+# The kinds of code the issue names: path read, command, SQL, eval, pickle, YAML, XXE, redirect, SSRF, XSS, tar.
+DONE_WHEN = ("path-traversal", "command-injection", "sql-injection", "code-injection", "pickle-deserialization",
+             "yaml-deserialization", "xxe", "open-redirect", "ssrf", "xss", "archive-extraction")
+
+
+@pytest.mark.parametrize("probe", DONE_WHEN)
+def test_attack_confirms_the_vulnerable_version_and_not_the_fixed_one(probe: str,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["attack", "-q", str(FIXTURES / probe / "vulnerable.py")]) == 1
+    out = capsys.readouterr().out
+    assert f"CONFIRMED {probe} (CWE-" in out and "    input: " in out and "reproducer:" in out
+    assert f"{FIXTURES / probe / 'vulnerable.py'}:" in out  # the user's file and line, not the sandbox's
+    assert main(["attack", "-q", str(FIXTURES / probe / "fixed.py")]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("No exploit confirmed.")
+
+
+def test_json_and_sarif_carry_the_exploit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "users.py"
+    shutil.copy(FIXTURES / "sql-injection" / "vulnerable.py", target)
+    assert main(["attack", "-q", f"{target}::find_user", "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    (exploit,) = data["exploits"]
+    assert (exploit["probe"], exploit["cwe"], exploit["line"]) == ("sql-injection", 89, 8)
+    assert "from users import find_user\nfind_user(" in exploit["reproducer"] and data["sandboxed"] is True
+    sarif_path = tmp_path / "out.sarif"
+    assert main(["attack", "-q", str(target), "--format", "sarif", "-o", str(sarif_path)]) == 1
+    run = json.loads(sarif_path.read_text())["runs"][0]
+    (result,) = run["results"]
+    assert result["ruleId"] == "safegen-attack/sql-injection"
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 8
+    assert "external/cwe/cwe-89" in run["tool"]["driver"]["rules"][0]["properties"]["tags"]
+
+
+def test_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["attack", "-q", str(tmp_path / "missing.py")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    broken = tmp_path / "broken.py"
+    broken.write_text("import os\nimport no_such_module_sgx\n\ndef run(cmd: str):\n    return os.system(cmd)\n")
+    assert main(["attack", "-q", str(broken)]) == 2
+    assert "error: the code cannot be imported in the sandbox" in capsys.readouterr().out
+    assert main(["attack", "-q", str(broken), "--probe", "no-such-probe"]) == 2
