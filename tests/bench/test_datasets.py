@@ -93,6 +93,26 @@ def test_unknown_dataset_names_the_choices() -> None:
         load_dataset("nope")
 
 
+def _no_checkout_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As for an installed package: no ``shared/datasets`` beside a checkout."""
+    monkeypatch.setattr(fetch_mod, "checkout_root", lambda start=None: None)
+
+
+def test_datasets_are_found_beside_the_checkout_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    unrelated = tmp_path / "shared" / "datasets"
+    unrelated.mkdir(parents=True)
+    work = tmp_path / "project"
+    work.mkdir()
+    monkeypatch.chdir(work)  # a shared/datasets above the working directory belongs to someone else
+    found = fetch_mod.find_data_dir()
+    assert found != unrelated
+    checkout = tmp_path / "checkout"
+    (checkout / "src" / "safegen").mkdir(parents=True)
+    (checkout / "pyproject.toml").write_text("")
+    assert fetch_mod.find_data_dir(checkout / "src" / "safegen") == unrelated  # beside this checkout: used
+    assert fetch_mod.checkout_root(work) is None
+
+
 def _serve(root: Path, name: str, data: bytes) -> None:
     source = get_dataset(name).spec.source
     target = root / source.repo / source.commit / source.path
@@ -102,7 +122,7 @@ def _serve(root: Path, name: str, data: bytes) -> None:
 
 def test_download_is_verified_and_cached(tmp_path: Path, data_dir: Path, http_root: tuple[Path, str],
                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)  # no shared/datasets above: the download path is taken
+    _no_checkout_data(monkeypatch)  # as for a user without the development datasets: the download path
     root, base = http_root
     _serve(root, "humaneval", (data_dir / "humaneval" / "HumanEval.jsonl.gz").read_bytes())
     cache = tmp_path / "cache"
@@ -117,7 +137,7 @@ def test_download_is_verified_and_cached(tmp_path: Path, data_dir: Path, http_ro
 def test_download_with_wrong_hash_is_refused_and_not_cached(tmp_path: Path, data_dir: Path,
                                                             http_root: tuple[Path, str],
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
+    _no_checkout_data(monkeypatch)
     root, base = http_root
     rows = gzip.decompress((data_dir / "humaneval" / "HumanEval.jsonl.gz").read_bytes())
     _serve(root, "humaneval", gzip.compress(rows.replace(b"candidate", b"candidat3", 1)))
@@ -129,14 +149,14 @@ def test_download_with_wrong_hash_is_refused_and_not_cached(tmp_path: Path, data
 
 def test_download_missing_upstream_file(tmp_path: Path, http_root: tuple[Path, str],
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
+    _no_checkout_data(monkeypatch)
     with pytest.raises(DatasetError, match="HTTP 404"):
         load_dataset("securityeval", cache_dir=tmp_path / "cache", base_url=http_root[1])
 
 
 def test_cyberseceval_download_filters_python_rows(tmp_path: Path, data_dir: Path, http_root: tuple[Path, str],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
+    _no_checkout_data(monkeypatch)
     root, base = http_root
     python_rows = [json.loads(line) for line in (data_dir / "cyberseceval" / "instruct_v2_python.jsonl")
                    .read_text().splitlines()]

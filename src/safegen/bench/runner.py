@@ -54,6 +54,7 @@ class RunSpec:
     out: Path
     limit: int | None = None
     task_ids: tuple[str, ...] = ()  # only these tasks (after limit)
+    split: str | None = None  # only the tasks of this split of the dataset (before limit)
     samples: int = 1
     judges: tuple[str, ...] = DEFAULT_JUDGES
     variant: str | None = None
@@ -104,6 +105,7 @@ def _manifest(spec: RunSpec, dataset: LoadedDataset, settings: Settings) -> dict
             "skipped_rows": [s.to_dict() for s in dataset.skipped], "strategy": spec.strategy,
             "variant": spec.variant, "strategy_options": spec.strategy_options, "samples": spec.samples,
             "limit": spec.limit, "task_ids": list(spec.task_ids) or None, "tasks": len(dataset.tasks),
+            "split": spec.split,
             "judges": list(spec.judges),
             "seed": settings.seed, "settings": settings.public_dict(), "created": _now(),
             "safegen": __version__, "python": platform.python_version()}
@@ -117,7 +119,7 @@ def _check_manifest(path: Path, fresh: dict[str, Any]) -> dict[str, Any]:
         old = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise InputError(f"{path} is unreadable: {exc}", hint="use another --out folder") from None
-    for key in ("dataset", "strategy", "variant", "strategy_options", "samples"):
+    for key in ("dataset", "strategy", "variant", "strategy_options", "samples", "split"):
         if old.get(key) != fresh.get(key):
             raise InputError(f"{path.parent} holds a different run ({key}: {old.get(key)!r}, now {fresh.get(key)!r})",
                              hint="resume with the same options, or choose another --out folder")
@@ -227,7 +229,7 @@ def run_benchmark(spec: RunSpec, settings: Settings, generator: Generator | None
         raise InputError("--samples must be at least 1")
     if dataset is None:
         dataset = load_dataset(spec.dataset, data_dir=settings.data_dir, cache_dir=settings.cache_dir)
-    dataset = dataset.limited(spec.limit).selected(spec.task_ids)
+    dataset = dataset.split(spec.split).limited(spec.limit).selected(spec.task_ids)
     for skipped in dataset.skipped:
         progress.note(f"{spec.dataset}: row {skipped.row} skipped: {skipped.reason}")
     spec.out.mkdir(parents=True, exist_ok=True)

@@ -38,6 +38,7 @@ def _add_executor_options(parser: argparse.ArgumentParser) -> None:
 def _add_run_options(parser: argparse.ArgumentParser, *, strategy_required: bool = True) -> None:
     parser.add_argument("--dataset", required=True, help="benchmark dataset (see `safegen bench datasets`)")
     parser.add_argument("--strategy", required=strategy_required, help="strategy to run")
+    parser.add_argument("--split", help="only the tasks of this split (seccodeplt: test, for claims; dev, for tuning)")
     parser.add_argument("--limit", type=int, help="only the first N tasks")
     parser.add_argument("--task", dest="task_ids", action="append", metavar="ID",
                         help="only this task (repeat for more), e.g. --task HumanEval/33")
@@ -54,9 +55,10 @@ def _add_run_options(parser: argparse.ArgumentParser, *, strategy_required: bool
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "bench", help="benchmark strategies with independent judges",
-        description="Run strategies on SecurityEval, LLMSecEval, HumanEval and CyberSecEval; judge the code "
-                    "with independent tools (bandit 1.7, Meta's Insecure Code Detector, hidden tests) and "
-                    "report the strategies side by side.")
+        description="Run strategies on SecCodePLT, SecurityEval, LLMSecEval, HumanEval and CyberSecEval; judge "
+                    "the code with independent judges (SecCodePLT's capability and safety tests and HumanEval's "
+                    "hidden tests in the sandbox; bandit 1.7 and Meta's Insecure Code Detector) and report the "
+                    "strategies side by side.")
     parser.set_defaults(handler=lambda args: _help(parser))
     actions = parser.add_subparsers(dest="bench_command", metavar="ACTION")
 
@@ -134,12 +136,12 @@ def _check_counts(args: argparse.Namespace) -> None:
 
 def _spec(args: argparse.Namespace, out: Path, variant: str | None = None,
           options: dict[str, Any] | None = None) -> Any:
-    from safegen.bench.judges import DEFAULT_JUDGES
+    from safegen.bench.judges import default_judges
     from safegen.bench.runner import RunSpec
 
     return RunSpec(dataset=args.dataset, strategy=args.strategy, out=out, limit=args.limit,
-                   task_ids=tuple(args.task_ids or ()),
-                   samples=args.bench_samples, judges=_judges(args) or DEFAULT_JUDGES, variant=variant,
+                   task_ids=tuple(args.task_ids or ()), split=args.split,
+                   samples=args.bench_samples, judges=_judges(args) or default_judges(args.dataset), variant=variant,
                    strategy_options=options or {}, workers=args.workers, executor=args.executor,
                    ray_address=args.ray_address, batch_size=args.batch_size)
 

@@ -46,4 +46,5 @@ def load_dataset(name: str, *, data_dir: str | Path | None = None, cache_dir: st
                            f"({len(parsed.skipped)} rows skipped)", hint="check the file")
     spec = dataset.spec
     return LoadedDataset(name=spec.name, version=spec.version, sha256=spec.sha256, path=path,
-                         tasks=parsed.tasks, judge_data=dict(parsed.judge_data), skipped=parsed.skipped)
+                         tasks=parsed.tasks, judge_data=dict(parsed.judge_data), skipped=parsed.skipped,
+                         splits=dataset.splits())

@@ -99,7 +99,8 @@ class SecurityEval(Dataset):
         sha256="e46918698e190e481399c51330c60049ed34a38ccc2546c9a81f0c84d446335f",
         source=DataSource("s2e-lab/SecurityEval", "6f4fb70f782c6d47b02ea24341e8ef8c1eb04a6a", "dataset.jsonl",
                           "e46918698e190e481399c51330c60049ed34a38ccc2546c9a81f0c84d446335f"),
-        description="SecurityEval v2: 121 Python code prompts labelled with a CWE", expected_rows=121)
+        description="SecurityEval v2: 121 Python code prompts labelled with a CWE", expected_rows=121,
+        role="development (tuned on)")
 
     def parse(self, raw: bytes) -> Parsed:
         def build(row: Row) -> tuple[Task, JudgeData]:
@@ -123,7 +124,8 @@ class LLMSecEval(Dataset):
         source=DataSource("tuhh-softsec/LLMSecEval", "39e97f046dbb2c4c604d31b86f2a4d3d27827388",
                           "Dataset/LLMSecEval-Prompts_dataset.json",
                           "a1b7307678e061faefb8d666eb6cec506d6a40751175716af07703b3f12433cc"),
-        description="LLMSecEval: the 83 Python natural-language prompts (of 150)", expected_rows=83)
+        description="LLMSecEval: the 83 Python natural-language prompts (of 150)", expected_rows=83,
+        role="untouched (never tuned on)")
 
     def parse(self, raw: bytes) -> Parsed:
         seen: dict[str, int] = {}
@@ -155,7 +157,8 @@ class HumanEval(Dataset):
         sha256="b796127e635a67f93fb35c04f4cb03cf06f38c8072ee7cee8833d7bee06979ef",
         source=DataSource("openai/human-eval", "6d43fb980f9fee3c892a914eda09951f772ad10d", "data/HumanEval.jsonl.gz",
                           "b796127e635a67f93fb35c04f4cb03cf06f38c8072ee7cee8833d7bee06979ef"),
-        description="HumanEval: 164 Python functions with hidden tests", expected_rows=164)
+        description="HumanEval: 164 Python functions with hidden tests", expected_rows=164,
+        role="development (tuned on)")
 
     def parse(self, raw: bytes) -> Parsed:
         try:
@@ -211,7 +214,8 @@ class CyberSecEvalInstruct(_CyberSecEval):
         name="cyberseceval-instruct", version="4be64c3", local_path="cyberseceval/instruct_v2_python.jsonl",
         sha256="67e80ee19ef9953ba4482c97998f1e284bc40bfcc7f139ec231688667a28ead8",
         source=DataSource(*_PURPLE, "CybersecurityBenchmarks/datasets/instruct/instruct-v2.json"),
-        description="CyberSecEval instruct-v2: 282 Python prompts", expected_rows=282)
+        description="CyberSecEval instruct-v2: 282 Python prompts", expected_rows=282,
+        role="untouched (never tuned on)")
 
 
 class CyberSecEvalAutocomplete(_CyberSecEval):

@@ -22,14 +22,25 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def find_data_dir(start: Path | None = None) -> Path | None:
-    """The nearest ``shared/datasets`` folder from ``start`` upwards (the development layout), or None."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        candidate = folder / "shared" / "datasets"
-        if candidate.is_dir():
-            return candidate
+def checkout_root(start: Path | None = None) -> Path | None:
+    """The source checkout safegen runs from (the folder holding ``src/safegen`` and pyproject.toml), or None."""
+    package = (start or Path(__file__)).resolve()
+    for folder in (package, *package.parents):
+        if (folder / "pyproject.toml").is_file() and (folder / "src" / "safegen").is_dir():
+            return folder
     return None
+
+
+def find_data_dir(checkout: Path | None = None) -> Path | None:
+    """``shared/datasets`` beside the source checkout (the development layout), or None.
+
+    Only beside the checkout: a ``shared/datasets`` folder above the working directory belongs to someone else.
+    """
+    root = checkout_root(checkout)
+    if root is None:
+        return None
+    candidate = root.parent / "shared" / "datasets"
+    return candidate if candidate.is_dir() else None
 
 
 def default_cache_dir(cache_dir: str | Path | None = None) -> Path:

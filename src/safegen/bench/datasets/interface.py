@@ -41,6 +41,8 @@ class DatasetSpec:
     source: DataSource
     description: str = ""
     expected_rows: int | None = None
+    judges: tuple[str, ...] = ()  # the judges a run uses unless told otherwise (empty: the default set)
+    role: str = ""  # "development" (tuned on), "untouched" (never tuned on) or "" (not said)
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class LoadedDataset:
     tasks: tuple[Task, ...]
     judge_data: Mapping[str, JudgeData]
     skipped: tuple[SkippedRow, ...] = ()
+    splits: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # split name -> task ids
 
     def identity(self) -> dict[str, str]:
         """Name, version and hash, recorded in every benchmark record."""
@@ -108,10 +111,24 @@ class LoadedDataset:
         wanted = set(task_ids)
         return self._keeping([t for t in self.tasks if t.task_id in wanted])
 
+    def split(self, name: str | None) -> "LoadedDataset":
+        """Only the tasks of the named split (all when None); InputError when the dataset has no such split."""
+        if name is None:
+            return self
+        if name not in self.splits:
+            raise InputError(f"{self.name} has no split {name!r}",
+                             hint=f"its splits: {', '.join(self.splits) or 'none (run it whole)'}")
+        wanted = set(self.splits[name])
+        return self._keeping([t for t in self.tasks if t.task_id in wanted])
+
+    def split_of(self, task_id: str) -> str | None:
+        """The split a task belongs to, or None."""
+        return next((name for name, ids in self.splits.items() if task_id in ids), None)
+
     def _keeping(self, tasks: Sequence[Task]) -> "LoadedDataset":
         keep = {t.task_id for t in tasks}
         return LoadedDataset(self.name, self.version, self.sha256, self.path, tuple(tasks),
-                             {k: v for k, v in self.judge_data.items() if k in keep}, self.skipped)
+                             {k: v for k, v in self.judge_data.items() if k in keep}, self.skipped, self.splits)
 
 
 class Dataset(ABC):
@@ -122,6 +139,10 @@ class Dataset(ABC):
     @abstractmethod
     def parse(self, raw: bytes) -> Parsed:
         """Tasks and judge data from the file's bytes. Never raises for a bad row: it is skipped and counted."""
+
+    def splits(self) -> dict[str, tuple[str, ...]]:
+        """Fixed splits of the task ids (e.g. ``test`` and ``dev``); none by default."""
+        return {}
 
     def derive(self, upstream: bytes) -> bytes:
         """The local file's bytes from the downloaded upstream file (identity unless the dataset filters it)."""

@@ -15,8 +15,15 @@ from safegen.registry import JUDGES
 
 DEFAULT_JUDGES = ("bandit", "icd", "inloop", "functional")
 
-__all__ = ["DEFAULT_JUDGES", "Judge", "JudgeFinding", "JudgeItem", "JudgeVerdict", "Protocol", "create_judge",
+__all__ = ["DEFAULT_JUDGES", "default_judges", "Judge", "JudgeFinding", "JudgeItem", "JudgeVerdict", "Protocol", "create_judge",
            "judge_names"]
+
+
+def default_judges(dataset: str) -> tuple[str, ...]:
+    """The judges a run of ``dataset`` uses unless told otherwise."""
+    from safegen.bench.datasets import get_dataset
+
+    return get_dataset(dataset).spec.judges or DEFAULT_JUDGES
 
 
 def judge_names() -> list[str]:

@@ -16,6 +16,7 @@ from safegen.bench.report.markdown import (
 )
 from safegen.bench.report.paired import paired, versus_reference
 from safegen.bench.report.summary import ProtocolInfo, Report, RunSummary
+from safegen.bench.report.tradeoff import CAPTION, cwe_rows, exec_rows, tradeoff_chart
 
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f")
 STYLE = """
@@ -115,8 +116,17 @@ def render_html(report: Report) -> str:
             '<p class="note">Vulnerable rate = (vulnerable + undecided) / outputs with code, per judge '
             "(fail closed). <span class=\"inloop\">In-loop</span> verdicts come from the pipeline's own "
             "analyzers and are not independent.</p>"]
-    for name, runs in _datasets(report).items():
-        body.append(f"<h2>{escape(name)}</h2>")
+    groups = _datasets(report)
+    charts = [tradeoff_chart(runs, f"{name}: func@1 against sec@1, per strategy and split (up and right is better)")
+              for name, runs in groups.items()]
+    body += [chart for chart in charts if chart]
+    for name, runs in groups.items():
+        body.append(f"<h2>{escape(name)}" + (f" ({escape(runs[0].role)})" if runs[0].role else "") + "</h2>")
+        header, rows = exec_rows(runs)
+        if rows:
+            body.append(_titled_table("Executable tests: func@1, sec@1, func-sec@1", CAPTION, header, rows))
+            body.append(_titled_table("Executable tests per CWE", "func-sec@1 per CWE (func@1 / sec@1).",
+                                      *cwe_rows(runs)))
         body.append(_table(runs, security))
         body += [f'<p class="note">{escape(note)}</p>' for run in runs for note in run_notes(run)]
         table = paired(runs, list(report.protocols))

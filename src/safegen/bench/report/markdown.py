@@ -21,7 +21,8 @@ def run_notes(run: RunSummary) -> list[str]:
     if run.partial:
         notes.append(f"{run.label}: partial run, {run.judged} of {run.expected} outputs judged.")
     if run.skipped_rows:
-        notes.append(f"{run.label}: {run.skipped_rows} broken dataset rows skipped.")
+        notes.append(f"{run.label}: {run.skipped_rows} dataset rows skipped (broken, or left out by the dataset's "
+                     "validation).")
     if run.run_errors:
         runs_word = "run" if run.run_errors == 1 else "runs"
         notes.append(f"{run.label}: {run.run_errors} {runs_word} ended with an error and no code.")
@@ -60,7 +61,8 @@ def render_markdown(report: Report) -> str:
     out.append("")
     for name, runs in _datasets(report).items():
         ks = sorted({k for r in runs for k in r.pass_at}, key=lambda k: int(k.split("@")[1]))
-        out += [f"## {name}", ""]
+        out += [f"## {name}" + (f" ({runs[0].role})" if runs[0].role else ""), ""]
+        out += _executable(runs)
         header = ["strategy", "model", "judged/expected"]
         header += [f"vulnerable: {p.label}" for p in security]
         header += [f"{k} (hidden tests, sandbox)" for k in ks]
@@ -172,6 +174,18 @@ def _paired(table: Paired | None, protocols: list[ProtocolInfo]) -> list[str]:
     if table is None:
         return []
     return _titled_table("Same outputs", paired_caption(table), *paired_cells(table, protocols))
+
+
+def _executable(runs: list[RunSummary]) -> list[str]:
+    """The executable judge's headline table and its per-CWE detail, when the runs have them."""
+    from safegen.bench.report.tradeoff import CAPTION, cwe_rows, exec_rows
+
+    header, rows = exec_rows(runs)
+    if not rows:
+        return []
+    out = _titled_table("Executable tests: func@1, sec@1, func-sec@1", CAPTION, header, rows)
+    return out + _titled_table("Executable tests per CWE", "func-sec@1 per CWE (func@1 / sec@1 in brackets), "
+                               "counted over each run's outputs.", *cwe_rows(runs))
 
 
 def _per_cwe(runs: list[RunSummary], protocols: list[ProtocolInfo]) -> list[str]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from safegen.bench.judges.interface import NOT_APPLICABLE, PASSED
+from safegen.bench.report.executable import EXECUTABLE_JUDGES, ExecTally, dataset_role, dataset_splits, tally_outputs
 from safegen.bench.metrics import FunctionalTally, SecurityTally, mean_pass_at_k
 from safegen.bench.runner import GENERATIONS, MANIFEST, RESULTS
 from safegen.bench.store import JsonlLog
@@ -66,6 +67,10 @@ class RunSummary(Record):
     run_errors: int = 0
     outcomes: dict[str, dict[str, str]] = field(default_factory=dict)  # output key -> protocol -> outcome
     stubs: tuple[str, ...] = ()  # outputs whose entry function holds no code (security judges see nothing to flag)
+    split: str | None = None  # the dataset split the run was limited to
+    role: str = ""  # what the dataset is for: development (tuned on), untouched, or split into test and dev
+    executable: dict[str, ExecTally] = field(default_factory=dict)  # split ("all", "test", "dev") -> tally
+    executable_cwe: dict[str, ExecTally] = field(default_factory=dict)
 
     @property
     def partial(self) -> bool:
@@ -126,11 +131,13 @@ def summarize(folder: Path) -> tuple[RunSummary, list[ProtocolInfo]]:
     outcomes: dict[str, dict[str, str]] = defaultdict(dict)
     samples = int(manifest.get("samples", 1))
     stubs: list[str] = []
+    cwes: dict[str, int | None] = {}
     for line in latest.values():
         record = line.get("record") or {}
         tasks.add(line.get("task_id"))
         model = model or str(line.get("model") or "")
         cwe = (record.get("task") or {}).get("cwe")
+        cwes[str(line.get("task_id"))] = cwe
         llm = record.get("llm_calls") or []
         calls.append(float(len(llm)))
         prompt.append(float(sum(c.get("prompt_tokens", 0) for c in llm)))
@@ -142,11 +149,14 @@ def summarize(folder: Path) -> tuple[RunSummary, list[ProtocolInfo]]:
             stubs.append(str(line.get("key") if samples > 1 else line.get("task_id")))
         for verdict in line.get("verdicts", []):
             pid = verdict["protocol"]
-            kind = "functional" if verdict["judge"] == "functional" else "security"
+            kind = "functional" if verdict["judge"] == "functional" else \
+                "executable" if verdict["judge"] in EXECUTABLE_JUDGES else "security"
             protocols.setdefault(pid, ProtocolInfo(pid, verdict["judge"], verdict["tool_version"],
                                                    bool(verdict["independent"]), kind))
             outcome = verdict["outcome"]
             outcomes[line["key"]][pid] = outcome
+            if kind == "executable":
+                continue
             if kind == "functional":
                 if outcome == NOT_APPLICABLE:
                     continue
@@ -159,6 +169,8 @@ def summarize(folder: Path) -> tuple[RunSummary, list[ProtocolInfo]]:
     counts = [(len(v), sum(v)) for v in per_task_pass.values()]
     pass_at = {f"pass@{k}": value for k in PASS_KS
                if (value := mean_pass_at_k(counts, k)) is not None and all(n >= k for n, _ in counts)}
+    dataset_name = str(manifest["dataset"]["name"])
+    executable, executable_cwe = tally_outputs(outcomes, dataset_splits(dataset_name), cwes)
     strategy, variant = str(manifest.get("strategy", "")), manifest.get("variant")
     summary = RunSummary(
         label=f"{strategy} ({variant})" if variant else strategy, folder=str(folder),
@@ -168,7 +180,9 @@ def summarize(folder: Path) -> tuple[RunSummary, list[ProtocolInfo]]:
         judged=len(latest), tasks_judged=len(tasks), skipped_rows=len(manifest.get("skipped_rows", [])),
         security=dict(security), per_cwe={k: dict(v) for k, v in per_cwe.items()}, functional=functional,
         pass_at=pass_at, llm_calls=_mean(calls), prompt_tokens=_mean(prompt), completion_tokens=_mean(completion),
-        seconds=_mean(seconds), run_errors=run_errors, outcomes=dict(outcomes), stubs=tuple(stubs))
+        seconds=_mean(seconds), run_errors=run_errors, outcomes=dict(outcomes), stubs=tuple(stubs),
+        split=manifest.get("split"), role=dataset_role(dataset_name), executable=executable,
+        executable_cwe=executable_cwe)
     return summary, list(protocols.values())
 
 
@@ -181,7 +195,8 @@ def build_report(folders: Sequence[Path]) -> Report:
         runs.append(summary)
         for info in found:
             protocols.setdefault(info.id, info)
-    order = sorted(protocols.values(), key=lambda p: (p.kind != "security", not p.independent, p.id))
+    kinds = {"executable": 0, "security": 1, "functional": 2}
+    order = sorted(protocols.values(), key=lambda p: (kinds.get(p.kind, 3), not p.independent, p.id))
     return Report(tuple(_distinct_labels(runs)), tuple(order))
 
 
