@@ -37,6 +37,15 @@ def register(subparsers: Any) -> None:
                         help="comma-separated analyzers to run (default: bandit,semgrep,ruff)")
     parser.add_argument("--timeout", type=float, default=None,
                         help="seconds an external analyzer may take per batch (default 60)")
+    suppressing = parser.add_argument_group("suppressions (kept out of the code)")
+    suppressing.add_argument("--baseline", metavar="FILE",
+                             help="do not report the findings this baseline accepts (matched by rule, file and "
+                                  "the line's code, so moved lines still match)")
+    suppressing.add_argument("--write-baseline", dest="write_baseline", metavar="FILE",
+                             help="write every current finding to FILE as the accepted baseline, then report "
+                                  "as with --baseline FILE")
+    suppressing.add_argument("--honour-inline", "--honor-inline", dest="honour_inline", action="store_true",
+                             help="honour inline '# nosec' / '# nosemgrep' comments (ignored by default)")
     fixing = parser.add_mutually_exclusive_group()
     fixing.add_argument("--fix", action="store_true",
                         help="apply the rule fixes to the files (each kept only if the file still parses, the "
@@ -89,7 +98,28 @@ def _fix(args: argparse.Namespace, settings: Settings, names: tuple[str, ...]) -
     return _report(args, report)
 
 
+def _suppressions(args: argparse.Namespace, report: ScanReport) -> ScanReport:
+    """--baseline / --write-baseline / --honour-inline applied to the report (safegen.analyzers.baseline)."""
+    if not (args.baseline or args.write_baseline or args.honour_inline):
+        return report
+    from safegen.analyzers import baseline
+
+    accepted = baseline.Baseline.load(args.baseline) if args.baseline else None
+    if args.write_baseline:
+        current = baseline.suppress(report, honour_inline=True)[0] if args.honour_inline else report
+        accepted = baseline.build(current)
+        accepted.save(args.write_baseline)
+        if not args.quiet:
+            sys.stderr.write(f"safegen: wrote {len(accepted.entries)} finding(s) to {args.write_baseline}\n")
+    report, counts = baseline.suppress(report, accepted, honour_inline=bool(args.honour_inline))
+    if not args.quiet and (counts.baseline or counts.inline):
+        sys.stderr.write(f"safegen: suppressed {counts.baseline} finding(s) by the baseline, "
+                         f"{counts.inline} by inline comments\n")
+    return report
+
+
 def _report(args: argparse.Namespace, report: ScanReport) -> int:
+    report = _suppressions(args, report)
     if args.format == "json":
         from safegen.report import scan_json
 
