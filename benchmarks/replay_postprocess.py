@@ -53,8 +53,7 @@ def _records(run: Path) -> Iterator[dict[str, Any]]:
 
 def _state(task: Task, entry_point: str | None, steps: dict[str, bool]) -> RunState:
     """A run's state for ``task`` under the safegen strategy with the post-processing ``steps`` switched on."""
-    strategy = SafegenStrategy(**steps)
-    state = RunState(task, CONTEXT, strategy.name, strategy.options(SETTINGS))
+    state = SafegenStrategy(**steps).new_state(task, CONTEXT)
     state.entry_point = task.entry_point or entry_point  # prose: the entry point the run settled on
     return state
 
@@ -101,8 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     runs = args.runs or sorted(p for p in RUNS.iterdir() if (p / "generations.jsonl").exists())
     expected: dict[str, dict[str, str]] = json.loads(DIGESTS.read_text()) if args.check else {}
     found: dict[str, dict[str, str]] = {}
-    out = [f"replay_postprocess  {datetime.datetime.now().isoformat(timespec='seconds')}  "
-           f"python {sys.version.split()[0]}  mode {'check' if args.check else 'write' if args.write else 'dry'}"]
+    mode_name = "check" if args.check else "write" if args.write else "dry"
+    out = [(f"replay_postprocess  {datetime.datetime.now().isoformat(timespec='seconds')}  "
+            f"python {sys.version.split()[0]}  mode {mode_name}")]
     differ = 0
     for run in runs:
         digests, counts = replay_run(run)

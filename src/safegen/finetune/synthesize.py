@@ -23,7 +23,7 @@ from safegen.errors import InputError, SafegenError
 from safegen.finetune.scenarios import Scenario
 from safegen.prompts import templates
 from safegen.serde import Record
-from safegen.strategies import codecheck, stages
+from safegen.strategies import codecheck, repair, sources, stages
 from safegen.strategies.base import StagedStrategy, sampling_temperature
 from safegen.strategies.state import RunState
 from safegen.types import Candidate, RunRecord, VerdictStatus
@@ -66,7 +66,7 @@ class OracleRepair(StagedStrategy):
         judged = stages.analyze(state, [c for c in samples if c.code], tests=False)
         for number, sample in enumerate(judged):
             if sample.verdict is not None and sample.verdict.status is VerdictStatus.VULNERABLE:
-                stages.static_repair_loop(state, sample, base, max_rounds=opts["rounds"],
+                repair.repair_loop(state, sample, base, sources.STATIC, max_rounds=opts["rounds"],
                                           first_round=number * opts["rounds"] + 1)
         return None
 

@@ -9,7 +9,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from safegen.astutil import (
-    DEFINITIONS,
     FUNCTIONS,
     bound_names,
     free_names,

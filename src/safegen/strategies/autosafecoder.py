@@ -6,7 +6,7 @@ from typing import Any
 
 from safegen.config import Settings
 from safegen.prompts import templates
-from safegen.strategies import stages
+from safegen.strategies import repair, sources, stages
 from safegen.strategies.base import StagedStrategy
 from safegen.strategies.state import RunState
 from safegen.types import Candidate
@@ -32,7 +32,7 @@ class AutoSafeCoderStrategy(StagedStrategy):
         if not first.code:
             return None
         first = stages.analyze(state, [first])[0]
-        current = stages.static_repair_loop(state, first, base, max_rounds=opts["static_rounds"])
+        current = repair.repair_loop(state, first, base, sources.STATIC, max_rounds=opts["static_rounds"])
         next_round = len(state.rounds) + 1
-        stages.fuzz_repair_loop(state, current, base, max_rounds=opts["fuzz_rounds"], first_round=next_round)
+        repair.repair_loop(state, current, base, sources.FUZZ, max_rounds=opts["fuzz_rounds"], first_round=next_round)
         return None

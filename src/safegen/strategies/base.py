@@ -10,6 +10,7 @@ from safegen.config import Settings
 from safegen.errors import BackendError
 from safegen.strategies import stages
 from safegen.strategies.interface import Strategy, StrategyContext
+from safegen.strategies.postprocess import AnswerStep
 from safegen.strategies.state import RunState
 from safegen.types import Candidate, RunRecord, Task
 
@@ -30,12 +31,21 @@ class StagedStrategy(Strategy):
         """The knobs this run used, recorded in the RunRecord's config."""
         return {}
 
+    def answer_steps(self, options: dict[str, Any]) -> tuple[AnswerStep, ...]:
+        """The post-processing every answer of the run goes through (strategies/postprocess.py); none by default."""
+        return ()
+
+    def new_state(self, task: Task, ctx: StrategyContext) -> RunState:
+        """A fresh state for one run of this strategy on ``task``."""
+        options = self.options(ctx.settings)
+        return RunState(task, ctx, self.name, options, self.answer_steps(options))
+
     @abstractmethod
     def execute(self, state: RunState) -> Candidate | None:
         """Compose the stages; return the chosen candidate (None: take the best seen)."""
 
     def run(self, task: Task, ctx: StrategyContext) -> RunRecord:
-        state = RunState(task, ctx, self.name, self.options(ctx.settings))
+        state = self.new_state(task, ctx)
         progress.note(f"strategy {self.name}: {task.task_id}")
         chosen: Candidate | None = None
         try:

@@ -8,7 +8,6 @@ import sys
 from collections.abc import Callable, Sequence
 
 from safegen.astutil import (
-    DEFINITIONS,
     FUNCTIONS,
     IMPORTS,
     FunctionNode,

@@ -7,7 +7,7 @@ from typing import Any
 from safegen import progress
 from safegen.config import Settings
 from safegen.prompts import templates
-from safegen.strategies import stages
+from safegen.strategies import repair, sources, stages
 from safegen.strategies.base import StagedStrategy, sampling_temperature
 from safegen.strategies.state import RunState
 from safegen.types import Candidate
@@ -34,9 +34,6 @@ class FrancStrategy(StagedStrategy):
                     and state.signature_ok(candidate)):
                 return candidate
         ranked = stages.rank(state, samples)
-        if not ranked or opts["repair_rounds"] < 1:
-            return None
-        prompt = stages.static_feedback(state, ranked[0])
-        if prompt is not None:
-            stages.repair(state, ranked[0], base, prompt, kind="static", round=1)
+        if ranked:
+            repair.repair_loop(state, ranked[0], base, sources.STATIC, max_rounds=opts["repair_rounds"])
         return None

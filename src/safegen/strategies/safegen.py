@@ -8,8 +8,14 @@ from typing import Any
 from safegen.backends.interface import ChatMessage
 from safegen.config import Settings
 from safegen.prompts import templates
-from safegen.strategies import stages
+from safegen.strategies import repair, sources, stages
 from safegen.strategies.base import StagedStrategy, sampling_temperature
+from safegen.strategies.postprocess import (
+    AnswerStep,
+    DropSelfTests,
+    FixImports,
+    PruneImports,
+)
 from safegen.strategies.relevance import security_topics
 from safegen.strategies.state import RunState
 from safegen.types import Candidate
@@ -61,6 +67,9 @@ class SafegenStrategy(StagedStrategy):
                 "drop_self_tests": self.drop_self_tests,
                 "plain_fallback": self.plain_fallback, "prefill": self.prefill, "topic_gate": self.topic_gate}
 
+    def answer_steps(self, options: dict[str, Any]) -> tuple[AnswerStep, ...]:
+        return tuple(step for step in (FixImports(), DropSelfTests(), PruneImports()) if options[step.name])
+
     def execute(self, state: RunState) -> Candidate | None:
         opts = state.options
         topics = security_topics(state.task.requirement)
@@ -85,16 +94,16 @@ class SafegenStrategy(StagedStrategy):
             start = stages.best(state, use_score=True)
         if start is None:
             return None
-        current = stages.static_repair_loop(state, start, base, max_rounds=opts["static_rounds"],
-                                            scored=True, use_score=True)
+        current = repair.repair_loop(state, start, base, sources.STATIC, max_rounds=opts["static_rounds"],
+                                     scored=True, use_score=True)
         if opts["tests_rounds"] > 0:
-            current = stages.tests_repair_loop(state, current, base, max_rounds=opts["tests_rounds"],
-                                               first_round=len(state.rounds) + 1, scored=True)
+            current = repair.repair_loop(state, current, base, sources.TESTS, max_rounds=opts["tests_rounds"],
+                                         first_round=len(state.rounds) + 1, scored=True)
         if opts["plain_fallback"] and not asked_plain and stages.fails_tests(current):
             current = self._plain_answer(state, current)
         if opts["fuzz_rounds"] > 0:
-            stages.fuzz_repair_loop(state, current, base, max_rounds=opts["fuzz_rounds"],
-                                    first_round=len(state.rounds) + 1)
+            repair.repair_loop(state, current, base, sources.FUZZ, max_rounds=opts["fuzz_rounds"],
+                               first_round=len(state.rounds) + 1)
         return None
 
     @staticmethod
@@ -104,8 +113,8 @@ class SafegenStrategy(StagedStrategy):
         plain, answer = _ask_plain(state)
         if not answer.code or stages.fails_tests(answer):
             return current
-        stages.static_repair_loop(state, answer, plain, max_rounds=state.options["static_rounds"],
-                                  first_round=len(state.rounds) + 1, scored=True, use_score=True)
+        repair.repair_loop(state, answer, plain, sources.STATIC, max_rounds=state.options["static_rounds"],
+                           first_round=len(state.rounds) + 1, scored=True, use_score=True)
         return stages.best(state, use_score=True) or current
 
 

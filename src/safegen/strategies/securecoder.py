@@ -7,7 +7,7 @@ from typing import Any
 from safegen import progress
 from safegen.config import Settings
 from safegen.prompts import templates
-from safegen.strategies import stages
+from safegen.strategies import repair, sources, stages
 from safegen.strategies.base import StagedStrategy, sampling_temperature
 from safegen.strategies.state import RunState
 from safegen.types import Candidate
@@ -36,9 +36,7 @@ class SecureCoderStrategy(StagedStrategy):
                  and not stages.fails_tests(c)]
         if opts["refine"] and not clean:  # with a clean sample on top, refining the rest cannot change the answer
             for candidate in ranked:
-                prompt = stages.static_feedback(state, candidate)
-                if prompt is not None:
-                    stages.repair(state, candidate, base, prompt, kind="static", round=1, scored=True)
+                repair.repair_loop(state, candidate, base, sources.STATIC, max_rounds=1, scored=True)
         # the final choice never has more or worse findings than another version seen: the verdict
         # decides first, the learned score breaks its ties
         return stages.best(state, use_score=True)

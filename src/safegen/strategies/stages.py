@@ -1,4 +1,4 @@
-"""The stages strategies are composed of: generate, analyze, fuzz, rank, repair.
+"""The stages strategies are composed of: generate, analyze, fuzz, rank (repair: strategies/repair.py).
 
 Each stage is a small function over a :class:`RunState`; it records what it did (candidates, LLM
 calls, rounds, errors) in the state and never raises for bad model output.
@@ -6,20 +6,17 @@ calls, rounds, errors) in the state and never raises for bad model output.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from safegen import progress
 from safegen.backends.interface import ChatMessage, Completion, GenerationParams
 from safegen.errors import ExtractionError, SafegenError
-from safegen.prompts import feedback as fb
 from safegen.prompts import templates
-from safegen.strategies import codecheck, selftests
+from safegen.strategies import codecheck, postprocess
 from safegen.strategies.state import RunState
 from safegen.types import (
     AnalyzerFailure,
     Candidate,
-    RepairRound,
     TestOutcome,
     Verdict,
     VerdictStatus,
@@ -97,11 +94,9 @@ _CUT = {"length": "the answer was cut off at the token limit", "loop": "generati
 
 def answer_code(state: RunState, candidate_id: str, text: str, imports: Sequence[str] = (), *,
                 finish: str = "stop") -> tuple[str, str | None]:
-    """The program in one answer, or ("", why): extracted, with logic, chosen imports fixed at its top,
-    imports of missing modules repaired and standard ones it forgot added (strategy option ``fix_imports``),
-    the demo it appends after the entry point dropped (option ``drop_self_tests``, strategies/selftests.py),
-    unused imports dropped (option ``prune_imports``). ``finish``: why generation ended, named in the why of a
-    cut-off answer."""
+    """The program in one answer, or ("", why): extracted, with logic, chosen imports fixed at its top, then
+    cleaned by the strategy's answer steps (strategies/postprocess.py), whose notes go to the run's errors.
+    ``finish``: why generation ended, named in the why of a cut-off answer."""
     code, error = extract(state, text)
     if code and not codecheck.has_logic(code):
         code, error = "", "the answer holds no code beyond import statements"
@@ -112,17 +107,10 @@ def answer_code(state: RunState, candidate_id: str, text: str, imports: Sequence
     if code and imports:  # fix the chosen imports the code uses at its top (unused ones only add noise)
         used = codecheck.used_names(code)
         code = codecheck.ensure_imports(code, [i for i in imports if codecheck.bound_by(i) & used])
-    if code and state.options.get("fix_imports"):
-        code, notes = codecheck.fix_missing_imports(code)
-        if notes:
-            state.note_error(f"{candidate_id}: imports of missing modules fixed: {'; '.join(notes)}")
-        code, added = codecheck.add_stdlib_imports(code)
-        if added:
-            state.note_error(f"{candidate_id}: imports the code used without importing added: {'; '.join(added)}")
-    if code and state.options.get("drop_self_tests"):
-        code, _ = selftests.drop_self_tests(code, state.entry_point or codecheck.guess_entry_point(code))
-    if code and state.options.get("prune_imports"):  # after the demo went: it may have used an import
-        code, _ = codecheck.prune_unused_imports(code)
+    if code:
+        code, notes = postprocess.run_steps(code, state.entry_point, state.answer_steps)
+        for note in notes:
+            state.note_error(f"{candidate_id}: {note}")
     return code, error
 
 
@@ -270,7 +258,8 @@ def defect_count(candidate: Candidate) -> int:
 UNANALYZED = (3, 0, 0)
 
 
-def _key(candidate: Candidate) -> tuple[int, int, int]:
+def verdict_key(candidate: Candidate) -> tuple[int, int, int]:
+    """The verdict's rank (status, severity mass, count; smaller is better), UNANALYZED without one."""
     return candidate.verdict.rank_key() if candidate.verdict else UNANALYZED
 
 
@@ -280,7 +269,7 @@ def selection_key(state: RunState, candidate: Candidate, *, use_score: bool = Fa
     among equally clean versions the one that works wins; the score only breaks the remaining ties."""
     signature_bad = 0 if state.signature_ok(candidate) else 1
     learned = candidate.score if use_score and candidate.score is not None else 0.0
-    return (signature_bad, *_key(candidate), 1 if fails_tests(candidate) else 0, learned, defect_count(candidate))
+    return (signature_bad, *verdict_key(candidate), 1 if fails_tests(candidate) else 0, learned, defect_count(candidate))
 
 
 def fails_tests(candidate: Candidate) -> bool:
@@ -290,7 +279,7 @@ def fails_tests(candidate: Candidate) -> bool:
 
 def securecoder_key(state: RunState, candidate: Candidate) -> tuple[Any, ...]:
     """SecureCoder's ranking of independent samples: verdict status, then learned score, then findings."""
-    status, weight, count = _key(candidate)
+    status, weight, count = verdict_key(candidate)
     learned = candidate.score if candidate.score is not None else 0.0
     return (0 if state.signature_ok(candidate) else 1, status, learned, weight, count)
 
@@ -307,237 +296,3 @@ def best(state: RunState, *, use_score: bool = False) -> Candidate | None:
     """Never worse: the best version seen in the whole run."""
     ranked = rank(state, use_score=use_score)
     return ranked[0] if ranked else None
-
-
-# --- repair -------------------------------------------------------------------------------------
-Judge = Callable[[RunState, Candidate, Candidate], "str | None"]
-
-
-def tests_broken(parent: Candidate, child: Candidate) -> bool:
-    """The child fails visible tests that the parent passed (or fails more of them)."""
-    if child.tests is None or child.tests.passed:
-        return False
-    if parent.tests is None or parent.tests.passed:
-        return True
-    return child.tests.failed > parent.tests.failed
-
-
-def judge_kept(state: RunState, parent: Candidate, child: Candidate) -> str | None:
-    """Why a repair must be rejected for losing something, or None: signature kept, tests kept, verdict not worse."""
-    if child.code.strip() == parent.code.strip():
-        return "the code is unchanged"
-    if not state.signature_ok(child) and state.signature_ok(parent):  # a parent already without it may stay so
-        return f"entry point `{state.entry_point}` missing or its signature changed"
-    if tests_broken(parent, child):
-        failed = f" ({child.tests.failed} of {child.tests.total} failed)" if child.tests else ""
-        return f"breaks the visible tests{failed}"
-    if _key(child) > _key(parent):
-        return f"more or worse findings than its parent ({_verdict_brief(child)} vs {_verdict_brief(parent)})"
-    return None
-
-
-def judge_static(state: RunState, parent: Candidate, child: Candidate) -> str | None:
-    """A static repair must keep everything and strictly improve the verdict (fewer or milder findings)."""
-    reason = judge_kept(state, parent, child)
-    if reason is None and _key(child) == _key(parent):
-        return f"findings not reduced ({_verdict_brief(child)})"
-    return reason
-
-
-def judge_fuzz(state: RunState, parent: Candidate, child: Candidate) -> str | None:
-    """A fuzz repair must keep everything (verdict not worse) and leave fewer fuzz defects."""
-    reason = judge_kept(state, parent, child)
-    if reason:
-        return reason
-    if child.fuzz is None:
-        return "could not be fuzzed"
-    if defect_count(child) >= defect_count(parent):
-        return f"fuzz defects not reduced ({defect_count(child)} >= {defect_count(parent)})"
-    return fuzz_regression(state, parent, child)
-
-
-MAX_REPLAYS = 5  # child defects replayed on the parent per fuzz repair
-REPLAY_SECONDS = 5.0
-
-
-def fuzz_regression(state: RunState, parent: Candidate, child: Candidate) -> str | None:
-    """Why the child is worse where it matters: it raises on an input its parent handled, or None.
-
-    Fewer distinct defects is not enough: a repair that breaks every call (a name left undefined) has
-    one defect where its parent had two. Each exception the child shows is replayed on the parent.
-    """
-    sandbox = state.ctx.sandbox
-    if sandbox is None or child.fuzz is None:
-        return None
-    from safegen.fuzz.triage import TRUNCATED
-
-    replays = [d for d in child.fuzz.defects  # a cut input cannot be replayed as written
-               if d.kind == "exception" and d.reproducer and TRUNCATED not in d.reproducer]
-    for defect in replays[:MAX_REPLAYS]:
-        try:
-            result = sandbox.run_script(parent.code + "\n\n" + defect.reproducer, timeout=REPLAY_SECONDS)
-        except SafegenError as exc:
-            state.note_error(f"replaying a fuzz input on {parent.candidate_id} failed: {exc}")
-            return "could not check the repair against its parent's behaviour"
-        if result.ok:
-            return f"raises {defect.exception_type or 'an exception'} on {defect.input[:120]}, which its parent handled"
-        if result.status == "timeout":  # the parent does not run quickly as a script (a server, a slow input)
-            break
-    return None
-
-
-def judge_tests(state: RunState, parent: Candidate, child: Candidate) -> str | None:
-    """A tests repair must keep everything (verdict not worse) and fail fewer of the task's examples."""
-    reason = judge_kept(state, parent, child)
-    if reason:
-        return reason
-    if child.tests is None or parent.tests is None:
-        return "the examples could not be run"
-    if not child.tests.passed and child.tests.failed >= parent.tests.failed:
-        return f"failing examples not reduced ({child.tests.failed} >= {parent.tests.failed})"
-    return None
-
-
-def _verdict_brief(candidate: Candidate) -> str:
-    verdict = candidate.verdict
-    if verdict is None:
-        return "not analyzed"
-    return f"{verdict.status.value}, {len(verdict.findings)} finding(s)"
-
-
-def repair(state: RunState, parent: Candidate, base: Sequence[ChatMessage], feedback: str, *,
-           kind: str, round: int, judge: Judge = judge_static, fuzzed: bool = False,
-           scored: bool = False, retry: bool = False) -> tuple[Candidate | None, bool]:
-    """Send ``feedback`` about ``parent``; check the answer; record the round. Returns (child, accepted).
-
-    ``retry`` raises the temperature (with a fresh seed) so a repeated prompt gets a different answer.
-    """
-    messages = templates.repair_messages(base, parent.code, feedback)
-    temperature = retry_temperature(state) if retry else None
-    seed = state.settings.seed + 1000 + round if retry else None
-    completion = ask(state, messages, purpose=f"repair-{kind}", temperature=temperature, seed=seed)[0]
-    child_id = state.new_id()
-    code, error = answer_code(state, child_id, completion.text, finish=completion.finish_reason)
-    child = state.add(Candidate(candidate_id=child_id, code=code, origin=f"repair-{kind}",
-                                round=round, parent=parent.candidate_id, error=error,
-                                answer=None if code else completion.text[:KEPT_ANSWER]))
-    reason: str | None
-    if not code:
-        state.rejected[child.candidate_id] = "no code in the answer"
-        reason = f"no code in the answer: {error}"
-    elif code.strip() == parent.code.strip():  # no need to analyze or run it again
-        reason = "the code is unchanged"
-        child = state.reject(child, reason)
-    else:
-        child = analyze(state, [child], scored=scored)[0]
-        reason = judge_kept(state, parent, child)
-        if reason is None and fuzzed:  # fuzzing is the costly check: only for otherwise acceptable code
-            child = fuzz(state, child)
-        reason = reason or judge(state, parent, child)
-        if reason:
-            child = state.reject(child, reason)
-    accepted = reason is None
-    state.rounds.append(_round(round, kind, feedback, parent, child, accepted, reason or ""))
-    progress.note(f"{kind} repair round {round}: " + ("accepted" if accepted else f"rejected ({reason})"))
-    return child, accepted
-
-
-def _round(number: int, kind: str, prompt: str, parent: Candidate, child: Candidate,
-           accepted: bool, reason: str) -> RepairRound:
-    return RepairRound(round=number, kind=kind, prompt=prompt, input_candidate=parent.candidate_id,
-                       output_candidate=child.candidate_id, accepted=accepted, reason=reason)
-
-
-# --- loops composed from the stages -------------------------------------------------------------
-def required_signature(state: RunState, candidate: Candidate) -> str | None:
-    """The task's parameters when the candidate lost its entry point (for the repair prompt), else None."""
-    if state.reference_signature is None or state.signature_ok(candidate):
-        return None
-    return state.reference_signature
-
-
-def static_feedback(state: RunState, candidate: Candidate) -> str | None:
-    """The static repair prompt for a candidate, None when there is nothing to act on."""
-    verdict = candidate.verdict
-    if verdict is None or verdict.is_secure or not verdict.findings:
-        return None
-    return templates.static_feedback(fb.describe_findings(verdict.findings, candidate.code), state.entry_point,
-                                     required_signature(state, candidate))
-
-
-def static_repair_loop(state: RunState, start: Candidate, base: Sequence[ChatMessage], *,
-                       max_rounds: int, first_round: int = 1, scored: bool = False,
-                       use_score: bool = False) -> Candidate:
-    """Repair with static findings until secure or ``max_rounds``; each round repairs the best so far."""
-    current = start
-    retry = False
-    for number in range(first_round, first_round + max_rounds):
-        prompt = static_feedback(state, current)
-        if prompt is None:
-            break
-        _, accepted = repair(state, current, base, prompt, kind="static", round=number,
-                             scored=scored, retry=retry)
-        retry = not accepted
-        current = best_of_lineage(state, start, use_score=use_score)
-    return current
-
-
-def tests_feedback(state: RunState, candidate: Candidate) -> str | None:
-    """The repair prompt for the task's failing examples (call, expected, actual), None when they pass."""
-    outcome = candidate.tests
-    if outcome is None or outcome.passed or outcome.total == 0 or not outcome.message:
-        return None
-    return templates.tests_feedback(outcome.message, state.entry_point, required_signature(state, candidate))
-
-
-def fuzz_feedback(state: RunState, candidate: Candidate) -> str | None:
-    """The repair prompt for triaged fuzz defects, None when there are none."""
-    from safegen.fuzz.feedback import describe_defects
-
-    if candidate.fuzz is None or not candidate.fuzz.defects:
-        return None
-    return templates.fuzz_feedback(describe_defects(candidate.fuzz), state.entry_point,
-                                   required_signature(state, candidate))
-
-
-def feedback_loop(state: RunState, start: Candidate, base: Sequence[ChatMessage], *, kind: str,
-                  feedback: Callable[[RunState, Candidate], str | None], judge: Judge, max_rounds: int,
-                  first_round: int = 1, fuzzed: bool = False, scored: bool = False) -> Candidate:
-    """Send ``feedback`` about the current version up to ``max_rounds`` times; an accepted repair becomes
-    the current version; a rejected one makes the next answer sampled."""
-    current = start
-    retry = False
-    for number in range(first_round, first_round + max_rounds):
-        prompt = feedback(state, current)
-        if prompt is None:
-            break
-        child, accepted = repair(state, current, base, prompt, kind=kind, round=number, judge=judge,
-                                 fuzzed=fuzzed, scored=scored, retry=retry)
-        retry = not accepted
-        if accepted and child is not None:
-            current = state.get(child.candidate_id)
-    return current
-
-
-def tests_repair_loop(state: RunState, start: Candidate, base: Sequence[ChatMessage], *,
-                      max_rounds: int, first_round: int = 1, scored: bool = False) -> Candidate:
-    """Feed the task's failing examples back up to ``max_rounds`` times; keep the best."""
-    return feedback_loop(state, start, base, kind="tests", feedback=tests_feedback, judge=judge_tests,
-                         max_rounds=max_rounds, first_round=first_round, scored=scored)
-
-
-def best_of_lineage(state: RunState, start: Candidate, *, use_score: bool = False) -> Candidate:
-    """The best eligible candidate among ``start`` and the repairs derived from it."""
-    family = {start.candidate_id}
-    for candidate in state.candidates.values():
-        if candidate.parent in family:
-            family.add(candidate.candidate_id)
-    ranked = rank(state, [state.get(i) for i in family], use_score=use_score)
-    return ranked[0] if ranked else state.get(start.candidate_id)
-
-
-def fuzz_repair_loop(state: RunState, start: Candidate, base: Sequence[ChatMessage], *,
-                     max_rounds: int, first_round: int = 1) -> Candidate:
-    """Fuzz the candidate; feed triaged defects back up to ``max_rounds`` times; keep the best."""
-    return feedback_loop(state, fuzz(state, start), base, kind="fuzz", feedback=fuzz_feedback, judge=judge_fuzz,
-                         max_rounds=max_rounds, first_round=first_round, fuzzed=True)

@@ -18,6 +18,7 @@ from safegen.backends.interface import (
 from safegen.prompts import templates
 from safegen.strategies import codecheck
 from safegen.strategies.interface import StrategyContext
+from safegen.strategies.postprocess import AnswerStep
 from safegen.types import Candidate, LLMCall, RepairRound, RunRecord, Task
 
 
@@ -58,12 +59,14 @@ class RecordingBackend(LLMBackend):
 class RunState:
     """Candidates, repair rounds, LLM calls and errors of one run, plus the facts stages share."""
 
-    def __init__(self, task: Task, ctx: StrategyContext, strategy: str, options: dict[str, Any]) -> None:
+    def __init__(self, task: Task, ctx: StrategyContext, strategy: str, options: dict[str, Any],
+                 answer_steps: Sequence[AnswerStep] = ()) -> None:
         self.task = task
         self.ctx = ctx
         self.settings = ctx.settings
         self.strategy = strategy
         self.options = options
+        self.answer_steps = tuple(answer_steps)  # post-processing of every answer (strategies/postprocess.py)
         self.candidates: dict[str, Candidate] = {}
         self.rejected: dict[str, str] = {}
         self.rounds: list[RepairRound] = []
