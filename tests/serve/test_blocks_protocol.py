@@ -96,3 +96,12 @@ def test_parse_request_refuses_bad_fields(body: object, param: str | None) -> No
     with pytest.raises(RequestError) as info:
         parse_request(json.dumps(body).encode(), DEFAULTS)
     assert info.value.param == param
+
+
+@pytest.mark.parametrize("args", [["--upstream", "ftp://example.invalid/v1"], ["--workers", "0"],
+                                  ["--port", "70000"], ["--keepalive", "0"]])
+def test_serve_refuses_bad_options(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    from safegen.cli import main
+
+    assert main(["serve", *args]) == 2
+    assert "safegen: error:" in capsys.readouterr().err
