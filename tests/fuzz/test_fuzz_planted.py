@@ -110,6 +110,9 @@ def banner(text: str, width: int) -> str:
     "dict_lookup_with_keyerror": '''
 PRICES = {"apple": 3, "pear": 4}
 def total(items: dict[str, int]) -> int:
+    unknown = sorted(name for name in items if name not in PRICES)
+    if unknown:
+        raise KeyError(f"no price for {unknown}")  # an implicit PRICES[name] KeyError is a defect (issue 20)
     return sum(PRICES[name] * count for name, count in items.items())
 ''',
     "subprocess_without_shell": '''

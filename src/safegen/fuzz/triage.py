@@ -20,6 +20,13 @@ _STRICT = re.compile(
     r"\s+(ever\s+)?(raise|throw|fail|crash|error)|\bwithout\s+(raising|throwing|failing|crashing)"
     r"|\bno\s+exceptions?\b|\bnever\s+errors?\b", re.IGNORECASE)
 
+# Raised implicitly by the code's own line (a lookup or an operation that failed), these are bugs even
+# though a library raising them, or a `raise` the code wrote, is a rejection of bad input.
+OWN_BUGS = frozenset({"IndexError", "KeyError", "AttributeError", "ZeroDivisionError", "NameError"})
+_UNPACKING = re.compile(r"(not enough|too many) values to unpack")
+_FRAME = re.compile(r'^\s*File "([^"]+)", line \d+', re.MULTILINE)
+TARGET_FILE = "target.py"  # the target's file name in the sandbox's tracebacks
+
 TRUNCATED = "...<truncated>"  # ends a reproducer cut at its length limit
 SHORT_LIST = 16  # items; a list this short reads best as it is, and longer blocks are not looked for
 
@@ -40,8 +47,30 @@ class Finding:
     location: str = ""
 
 
+def raised_by_target(result: ExecResult) -> bool:
+    """Whether the innermost frame of the traceback is the target's own code (not a library it called)."""
+    frames = _FRAME.findall(result.traceback)
+    return bool(frames) and frames[-1].rsplit("/", 1)[-1] == TARGET_FILE
+
+
+def is_own_bug(result: ExecResult) -> bool:
+    """An exception the code raised by itself on its own line, without a `raise`: ``text.split()[n]``,
+    ``data["key"]`` on a dict it built, ``None.attr``-style TypeErrors, ``a, b = text.split(":")``."""
+    if result.explicit_raise or not raised_by_target(result):
+        return False
+    names = set(result.exception_bases) | {result.exception_type.rsplit(".", 1)[-1]}
+    if names & OWN_BUGS:
+        return True
+    if "TypeError" in names and "NoneType" in result.message:
+        return True
+    return "ValueError" in names and bool(_UNPACKING.match(result.message))
+
+
 def is_rejection(result: ExecResult) -> bool:
-    """An exception that reads as deliberate input validation, not a crash."""
+    """An exception that reads as deliberate input validation, not a crash: an explicit `raise`, or a
+    validating exception (ValueError, OSError, ...) that a library raised or that is not the code's own bug."""
+    if is_own_bug(result):
+        return False
     if any(base in REJECTIONS for base in result.exception_bases):
         return True
     name = result.exception_type.rsplit(".", 1)[-1]
