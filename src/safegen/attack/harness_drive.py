@@ -119,6 +119,18 @@ def _sgx_response(value: Any, out: dict[str, Any]) -> None:
         out["returned"] = value is not None and value is not False and value != 0
 
 
+_SGX_CLIENTS: dict[int, Any] = {}
+
+
+def _sgx_fastapi_client(app: Any) -> Any:
+    """One test client per app, made in the module process (its event loop thread starts per request)."""
+    if id(app) not in _SGX_CLIENTS:
+        from fastapi.testclient import TestClient
+
+        _SGX_CLIENTS[id(app)] = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
+    return _SGX_CLIENTS[id(app)]
+
+
 def _sgx_route(spec: dict[str, Any]) -> Any:
     """Send the request through the framework's test client; the framework's response object."""
     import json
@@ -134,9 +146,7 @@ def _sgx_route(spec: dict[str, Any]) -> Any:
         return client.open(spec["path"], method=method, query_string=query, headers=headers,
                            **({"json": body} if body is not None else {"data": form} if form else {}))
     if framework == "fastapi":
-        from fastapi.testclient import TestClient
-
-        client = TestClient(target, raise_server_exceptions=False, follow_redirects=False)
+        client = _sgx_fastapi_client(target)
         extra = {"json": body} if body is not None else ({"data": form} if form and method != "GET" else {})
         return client.request(method, spec["path"], params=query, headers=headers, **extra)
     from django.test import RequestFactory
@@ -213,7 +223,11 @@ def _sgx_preload() -> None:
     if "flask" in sys.modules:
         import werkzeug.test  # noqa: F401
     if "fastapi" in sys.modules:
-        import fastapi.testclient  # noqa: F401
+        import fastapi
+
+        for value in list(globals().values()):
+            if isinstance(value, fastapi.FastAPI):
+                _sgx_fastapi_client(value)
     if "django" in sys.modules:
         from django.conf import settings
 
