@@ -57,9 +57,9 @@ def health(url: str) -> dict[str, Any]:
 def test_vulnerable_code_is_hardened_and_reported(proxy: str, upstream: Upstream) -> None:
     completion = ask(proxy, "Write digest(data) that returns a hex digest. VULN")
     text = completion.choices[0].message.content
-    assert "hashlib.sha256" in text and "md5" not in text
-    assert text.startswith("Here is the function:") and text.endswith("It returns the hex digest.")
     report = completion.model_extra["safegen"]
+    assert "hashlib.sha256" in text and "md5" not in text, report
+    assert text.startswith("Here is the function:") and text.endswith("It returns the hex digest.")
     assert report["changed"] is True and report["mode"] == "harden" and report["strategy"] == "franc"
     [block] = report["blocks"]
     assert block["status_before"] == "vulnerable" and block["status_after"] == "secure"

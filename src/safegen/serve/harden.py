@@ -149,15 +149,21 @@ class Hardener:
     def _repair(self, block: CodeBlock, verdict: Verdict, requirement: str,
                 backend: LLMBackend) -> tuple[str | None, BlockReport]:
         from safegen.api import make_task
-        from safegen.session import Session
+        from safegen.prompts.extract import is_python_prompt
+        from safegen.session import Session, make_strategy
 
         before = notes(verdict)
         try:
             task = make_task(requirement or FALLBACK_REQUIREMENT, task_id=f"serve-block-{block.index}")
+            strategy = make_strategy(self.settings.strategy)
             seeded = SeededBackend(backend, block.code)
-            with Session(self.settings, backend=seeded, analyzer=self.analyzer,
-                         sandbox=self._sandbox(), scorer=self._tools.scorer) as session:
-                record = session.run(task, self.settings.strategy)
+            tools: dict[str, Any] = {}  # the shared ones the strategy uses (others stay unloaded)
+            if strategy.needs_sandbox or is_python_prompt(task.requirement):
+                tools["sandbox"] = self._sandbox()
+            if getattr(strategy, "uses_scorer", False):
+                tools["scorer"] = self._tools.scorer
+            with Session(self.settings, backend=seeded, analyzer=self.analyzer, **tools) as session:
+                record = session.run(task, strategy)
         except BackendError:
             raise  # the model failed: the request fails with it (502/401), not a quiet no-op
         except SafegenError as exc:
