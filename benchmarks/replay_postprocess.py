@@ -53,7 +53,7 @@ def _records(run: Path) -> Iterator[dict[str, Any]]:
 
 def _state(task: Task, entry_point: str | None, steps: dict[str, bool]) -> RunState:
     """A run's state for ``task`` under the safegen strategy with the post-processing ``steps`` switched on."""
-    state = SafegenStrategy(**steps).new_state(task, CONTEXT)
+    state, _ = SafegenStrategy(**steps).new_state(task, CONTEXT)
     state.entry_point = task.entry_point or entry_point  # prose: the entry point the run settled on
     return state
 

@@ -182,6 +182,14 @@ class RepairRound(Record):
 
 
 @dataclass(frozen=True)
+class RunObservations(Record):
+    """What a strategy run found out about its task on the way; recorded, never configured."""
+
+    security_topics: tuple[str, ...] | None = None  # strategies/relevance.py, where the strategy asked
+    imports: tuple[str, ...] | None = None  # the modules the imports step chose (HexaCoder's first step)
+
+
+@dataclass(frozen=True)
 class RunRecord(Record):
     """Everything one strategy run did, enough to audit or re-score it without the model."""
 
@@ -198,6 +206,7 @@ class RunRecord(Record):
     tool_versions: dict[str, str] = field(default_factory=dict)
     errors: tuple[str, ...] = ()
     started_at: str = ""
+    observations: RunObservations = field(default_factory=RunObservations)
 
     @property
     def prompt_tokens(self) -> int:

@@ -12,6 +12,7 @@ from safegen.types import (
     FuzzReport,
     LLMCall,
     RepairRound,
+    RunObservations,
     RunRecord,
     Severity,
     Task,
@@ -38,7 +39,8 @@ def _record() -> RunRecord:
                                          output_candidate="c1", accepted=True),),
                      llm_calls=(LLMCall(purpose="generate", n=1, prompt_tokens=10, completion_tokens=20, seconds=1.5),
                                 LLMCall(purpose="repair", n=1, prompt_tokens=5, completion_tokens=7, seconds=0.5)),
-                     config={"samples": 1}, tool_versions={"bandit": "1.9.4"})
+                     config={"samples": 1}, tool_versions={"bandit": "1.9.4"},
+                     observations=RunObservations(security_topics=("sql",), imports=("import sqlite3",)))
 
 
 def test_run_record_round_trips_through_json() -> None:
@@ -56,6 +58,12 @@ def test_unknown_keys_are_ignored_so_old_readers_accept_new_records() -> None:
     data["added_in_a_later_version"] = 1
     data["task"]["also_new"] = "x"
     assert RunRecord.from_dict(data) == _record()
+
+
+def test_records_written_before_observations_existed_still_load() -> None:
+    data = _record().to_dict()
+    del data["observations"]
+    assert RunRecord.from_dict(data).observations == RunObservations()
 
 
 def test_verdict_rank_orders_secure_before_vulnerable_before_unknown() -> None:

@@ -90,14 +90,14 @@ SHARE = '''def share(total: int, parts: list[int], index: int) -> int:
 # the guard is right but the last line names a variable that does not exist: every valid call fails
 SHARE_BROKEN = '''def share(total: int, parts: list[int], index: int) -> int:
     """Return total // parts[index] + total // index."""
-    if index == 0 or parts[index] == 0:
-        raise ValueError("a zero index or a zero part")
+    if not 0 < index < len(parts) or parts[index] == 0:
+        raise ValueError("an index out of range or zero, or a zero part")
     return total // parts[index] + bonus
 '''
 
 SHARE_FIXED = '''def share(total: int, parts: list[int], index: int) -> int:
     """Return total // parts[index] + total // index."""
-    if index == 0 or parts[index] == 0:
-        raise ValueError("a zero index or a zero part")
+    if not 0 < index < len(parts) or parts[index] == 0:
+        raise ValueError("an index out of range or zero, or a zero part")
     return total // parts[index] + total // index
 '''

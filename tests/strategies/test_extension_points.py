@@ -9,6 +9,7 @@ from strategy_snippets import FIXED, PROMPT, VULNERABLE
 
 from safegen.prompts import templates
 from safegen.strategies import repair, stages
+from safegen.strategies.base import NoOptions
 from safegen.strategies.baseline import BaselineStrategy
 from safegen.strategies.postprocess import FixImports
 from safegen.strategies.state import RunState
@@ -36,7 +37,7 @@ class ConfirmedAttacks:
 
 def test_a_new_feedback_source_drives_the_same_loop(make_ctx) -> None:  # type: ignore[no-untyped-def]
     script = Script(code=[fenced(VULNERABLE), fenced(FIXED)])
-    state = BaselineStrategy().new_state(TASK, make_ctx(script, with_sandbox=False))
+    state, _ = BaselineStrategy().new_state(TASK, make_ctx(script, with_sandbox=False))
     base = templates.generation_messages(TASK.requirement, entry_point=TASK.entry_point)
     first = stages.analyze(state, stages.generate(state, base), tests=False)[0]
 
@@ -58,7 +59,7 @@ class MarkReviewed:
 
 
 def test_answer_steps_run_in_order_and_their_notes_are_recorded(make_ctx) -> None:  # type: ignore[no-untyped-def]
-    state = RunState(TASK, make_ctx(Script(), with_sandbox=False), "custom", {},
+    state = RunState(TASK, make_ctx(Script(), with_sandbox=False), "custom", NoOptions(),
                      answer_steps=(FixImports(), MarkReviewed()))
     answer = fenced("def parse_value(text: str):\n    return literal_eval(text) if sqrt(4) else None\n")
 

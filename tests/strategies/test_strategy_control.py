@@ -194,7 +194,7 @@ def test_imports_only_answer_is_no_code_and_safegen_retries_without_imports(make
     assert ctx.backend.history[2].params.temperature > 0  # sampled, not the same greedy loop again
     assert record.final is not None and record.final.candidate_id == second.candidate_id
     assert record.final.answer is None
-    assert record.config["strategy_options"]["imports"] == ["import ast"]
+    assert record.observations.imports == ("import ast",)
 
 
 def test_safegen_resamples_once_when_the_answer_holds_no_code(make_ctx) -> None:  # type: ignore[no-untyped-def]
@@ -360,7 +360,7 @@ def test_the_imports_step_keeps_only_security_modules(make_ctx) -> None:  # type
     reply = fenced("import re\nimport math\nimport secrets\nimport random\nfrom defusedxml import ElementTree\n")
     script = Script(imports=[reply], code=[fenced(FIXED)])
     record = SafegenStrategy(fuzz_rounds=0).run(TASK, make_ctx(script))
-    assert record.config["strategy_options"]["imports"] == ["import secrets", "import defusedxml"]
+    assert record.observations.imports == ("import secrets", "import defusedxml")
 
 
 def test_working_code_outranks_a_better_learned_score(make_ctx) -> None:  # type: ignore[no-untyped-def]
@@ -389,7 +389,8 @@ def test_pure_computation_gets_the_plain_prompt_and_is_still_repaired(make_ctx) 
     record = SafegenStrategy(fuzz_rounds=0).run(SUM_TASK, ctx)
     assert script.count("imports") == 0  # no imports step for a task that touches no security topic
     assert ctx.backend.history[0].messages[0].content == templates.SYSTEM_PLAIN
-    assert record.config["strategy_options"]["security_topics"] == []
+    assert record.observations.security_topics == ()
+    assert "security_topics" not in record.config["strategy_options"]  # observed, not configured
     assert [(r.kind, r.accepted) for r in static_rounds(record)] == [("static", True)]  # the analyzers still run
     assert record.final is not None and "eval" not in record.final.code
 

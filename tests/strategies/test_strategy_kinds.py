@@ -91,7 +91,7 @@ def test_hexacoder_fixes_the_chosen_imports_at_the_top(make_ctx) -> None:  # typ
     assert script.log == ["imports", "code"]
     step2 = ctx.backend.history[1].messages[-1].content
     assert "import subprocess" in step2 and "not_a_real_module_xyz" not in step2
-    assert record.config["strategy_options"]["imports"] == ["import subprocess", "import shlex", "import secrets"]
+    assert record.observations.imports == ("import subprocess", "import shlex", "import secrets")
     assert record.final is not None
     lines = record.final.code.splitlines()
     assert lines[0] == "import subprocess" and lines.count("import shlex") == 1

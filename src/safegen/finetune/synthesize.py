@@ -14,7 +14,6 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from safegen import progress
 from safegen.bench.store import JsonlLog
@@ -46,7 +45,16 @@ class TrainingPair(Record):
     rounds: int  # accepted repairs between the two
 
 
-class OracleRepair(StagedStrategy):
+@dataclass(frozen=True)
+class OracleRepairOptions(Record):
+    """How many plain samples are drawn, how many repair rounds each gets, and the sampling temperature."""
+
+    samples: int
+    rounds: int
+    temperature: float
+
+
+class OracleRepair(StagedStrategy[OracleRepairOptions]):
     """Plain samples at a sampling temperature; each vulnerable one repaired with the oracle's findings."""
 
     name = "oracle-repair"
@@ -56,18 +64,17 @@ class OracleRepair(StagedStrategy):
         self.samples = samples
         self.rounds = rounds
 
-    def options(self, settings: Settings) -> dict[str, Any]:
-        return {"samples": self.samples, "rounds": self.rounds, "temperature": sampling_temperature(settings)}
+    def options(self, settings: Settings) -> OracleRepairOptions:
+        return OracleRepairOptions(samples=self.samples, rounds=self.rounds, temperature=sampling_temperature(settings))
 
-    def execute(self, state: RunState) -> Candidate | None:
-        opts = state.options
+    def execute(self, state: RunState, opts: OracleRepairOptions) -> Candidate | None:
         base = templates.generation_messages(state.task.requirement, entry_point=state.entry_point)
-        samples = stages.generate(state, base, n=opts["samples"], temperature=opts["temperature"])
+        samples = stages.generate(state, base, n=opts.samples, temperature=opts.temperature)
         judged = stages.analyze(state, [c for c in samples if c.code], tests=False)
         for number, sample in enumerate(judged):
             if sample.verdict is not None and sample.verdict.status is VerdictStatus.VULNERABLE:
-                repair.repair_loop(state, sample, base, sources.STATIC, max_rounds=opts["rounds"],
-                                          first_round=number * opts["rounds"] + 1)
+                repair.repair_loop(state, sample, base, sources.STATIC, max_rounds=opts.rounds,
+                                          first_round=number * opts.rounds + 1)
         return None
 
 

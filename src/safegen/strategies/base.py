@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Any
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from safegen import progress
 from safegen.config import Settings
 from safegen.errors import BackendError
+from safegen.serde import Record
 from safegen.strategies import stages
 from safegen.strategies.interface import Strategy, StrategyContext
 from safegen.strategies.postprocess import AnswerStep
@@ -22,34 +24,46 @@ def sampling_temperature(settings: Settings) -> float:
     return settings.temperature if settings.temperature > 0 else DEFAULT_SAMPLING_TEMPERATURE
 
 
-class StagedStrategy(Strategy):
-    """Runs ``execute`` over a fresh RunState; the final answer is the best candidate seen (never worse)."""
+@dataclass(frozen=True)
+class NoOptions(Record):
+    """The options of a strategy without knobs."""
+
+
+OptionsT = TypeVar("OptionsT", bound=Record)
+
+
+class StagedStrategy(Strategy, Generic[OptionsT]):
+    """Runs ``execute`` over a fresh RunState; the final answer is the best candidate seen (never worse).
+
+    ``OptionsT`` is the strategy's frozen options: its constructor flags resolved against the settings,
+    recorded in the RunRecord's config as ``strategy_options``.
+    """
 
     uses_scorer = False
 
-    def options(self, settings: Settings) -> dict[str, Any]:
-        """The knobs this run used, recorded in the RunRecord's config."""
-        return {}
+    @abstractmethod
+    def options(self, settings: Settings) -> OptionsT:
+        """The knobs this run uses."""
 
-    def answer_steps(self, options: dict[str, Any]) -> tuple[AnswerStep, ...]:
+    def answer_steps(self, options: OptionsT) -> tuple[AnswerStep, ...]:
         """The post-processing every answer of the run goes through (strategies/postprocess.py); none by default."""
         return ()
 
-    def new_state(self, task: Task, ctx: StrategyContext) -> RunState:
-        """A fresh state for one run of this strategy on ``task``."""
-        options = self.options(ctx.settings)
-        return RunState(task, ctx, self.name, options, self.answer_steps(options))
-
     @abstractmethod
-    def execute(self, state: RunState) -> Candidate | None:
+    def execute(self, state: RunState, opts: OptionsT) -> Candidate | None:
         """Compose the stages; return the chosen candidate (None: take the best seen)."""
 
+    def new_state(self, task: Task, ctx: StrategyContext) -> tuple[RunState, OptionsT]:
+        """A fresh state for one run of this strategy on ``task``, and the run's options."""
+        options = self.options(ctx.settings)
+        return RunState(task, ctx, self.name, options, self.answer_steps(options)), options
+
     def run(self, task: Task, ctx: StrategyContext) -> RunRecord:
-        state = self.new_state(task, ctx)
+        state, opts = self.new_state(task, ctx)
         progress.note(f"strategy {self.name}: {task.task_id}")
         chosen: Candidate | None = None
         try:
-            chosen = self.execute(state)
+            chosen = self.execute(state, opts)
         except BackendError as exc:  # keep what was generated before the backend failed
             if not state.with_code():
                 raise

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
 
 from safegen.backends.interface import ChatMessage
 from safegen.config import Settings
 from safegen.prompts import templates
+from safegen.serde import Record
 from safegen.strategies import repair, sources, stages
 from safegen.strategies.base import StagedStrategy, sampling_temperature
 from safegen.strategies.postprocess import (
@@ -21,7 +23,27 @@ from safegen.strategies.state import RunState
 from safegen.types import Candidate
 
 
-class SafegenStrategy(StagedStrategy):
+@dataclass(frozen=True)
+class SafegenOptions(Record):
+    """What one safegen run uses: the strategy's flags resolved against the settings."""
+
+    imports_step: bool
+    secure_prompt: bool
+    samples: int
+    temperature: float
+    static_rounds: int
+    tests_rounds: int
+    fuzz_rounds: int
+    fix_imports: bool
+    prune_imports: bool
+    drop_self_tests: bool
+    plain_fallback: bool
+    prefill: bool
+    topic_gate: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class SafegenStrategy(StagedStrategy[SafegenOptions]):
     """Security prompt + two-step imports (which, with a Python prompt, open the answer the model continues) +
     N samples ranked + static repair loop + repair of the task's failing examples + a plain-prompt answer when
     they still fail (or when no answer held code) + fuzz repair, never worse; unused imports and the demo the
@@ -29,7 +51,10 @@ class SafegenStrategy(StagedStrategy):
 
     With ``topic_gate`` the security prompt and the imports step are kept for tasks that touch a security
     topic (strategies/relevance.py); pure computation is asked with the plain prompt, which is what the model
-    does best, and is analyzed and repaired like everything else."""
+    does best, and is analyzed and repaired like everything else.
+
+    Its fields are the flags an ablation switches off (bench/ablate.py): a ``None`` count means the
+    setting's (``samples``, ``max_rounds``), a given one is capped by ``max_rounds``."""
 
     name = "safegen"
     summary = ("security prompt with two-step imports for tasks that touch security (opening the answer the model "
@@ -39,90 +64,89 @@ class SafegenStrategy(StagedStrategy):
     needs_sandbox = True
     uses_scorer = True
 
-    def __init__(self, *, imports_step: bool = True, secure_prompt: bool = True, samples: int | None = 1,
-                 static_rounds: int | None = None, tests_rounds: int | None = 2, fuzz_rounds: int | None = 2,
-                 fix_imports: bool = True, prune_imports: bool = True, drop_self_tests: bool = True,
-                 plain_fallback: bool = True, prefill: bool = True, topic_gate: bool = True) -> None:
-        self.imports_step = imports_step
-        self.prune_imports = prune_imports
-        self.drop_self_tests = drop_self_tests
-        self.tests_rounds = tests_rounds
-        self.fix_imports = fix_imports
-        self.secure_prompt = secure_prompt
-        self.samples = samples
-        self.static_rounds = static_rounds
-        self.fuzz_rounds = fuzz_rounds
-        self.plain_fallback = plain_fallback
-        self.prefill = prefill
-        self.topic_gate = topic_gate
+    imports_step: bool = True
+    secure_prompt: bool = True
+    samples: int | None = 1
+    static_rounds: int | None = None
+    tests_rounds: int | None = 2
+    fuzz_rounds: int | None = 2
+    fix_imports: bool = True
+    prune_imports: bool = True
+    drop_self_tests: bool = True
+    plain_fallback: bool = True
+    prefill: bool = True
+    topic_gate: bool = True
 
-    def options(self, settings: Settings) -> dict[str, Any]:
+    def options(self, settings: Settings) -> SafegenOptions:
         rounds = settings.max_rounds
-        return {"imports_step": self.imports_step, "secure_prompt": self.secure_prompt,
-                "samples": self.samples or settings.samples, "temperature": sampling_temperature(settings),
-                "static_rounds": rounds if self.static_rounds is None else min(self.static_rounds, rounds),
-                "tests_rounds": rounds if self.tests_rounds is None else min(self.tests_rounds, rounds),
-                "fuzz_rounds": rounds if self.fuzz_rounds is None else min(self.fuzz_rounds, rounds),
-                "fix_imports": self.fix_imports, "prune_imports": self.prune_imports,
-                "drop_self_tests": self.drop_self_tests,
-                "plain_fallback": self.plain_fallback, "prefill": self.prefill, "topic_gate": self.topic_gate}
 
-    def answer_steps(self, options: dict[str, Any]) -> tuple[AnswerStep, ...]:
-        return tuple(step for step in (FixImports(), DropSelfTests(), PruneImports()) if options[step.name])
+        def capped(count: int | None) -> int:
+            return rounds if count is None else min(count, rounds)
 
-    def execute(self, state: RunState) -> Candidate | None:
-        opts = state.options
+        return SafegenOptions(
+            imports_step=self.imports_step, secure_prompt=self.secure_prompt, samples=self.samples or settings.samples,
+            temperature=sampling_temperature(settings), static_rounds=capped(self.static_rounds),
+            tests_rounds=capped(self.tests_rounds), fuzz_rounds=capped(self.fuzz_rounds), fix_imports=self.fix_imports,
+            prune_imports=self.prune_imports, drop_self_tests=self.drop_self_tests, plain_fallback=self.plain_fallback,
+            prefill=self.prefill, topic_gate=self.topic_gate)
+
+    def answer_steps(self, options: SafegenOptions) -> tuple[AnswerStep, ...]:
+        steps = (FixImports(), DropSelfTests(), PruneImports())  # each named after the option that keeps it
+        return tuple(step for step in steps if getattr(options, step.name))
+
+    def execute(self, state: RunState, opts: SafegenOptions) -> Candidate | None:
         topics = security_topics(state.task.requirement)
-        opts["security_topics"] = list(topics)
-        relevant = bool(topics) or not opts["topic_gate"]
-        imports = stages.ask_imports(state) if opts["imports_step"] and relevant else []
-        system = templates.SYSTEM_SECURE if opts["secure_prompt"] and relevant else templates.SYSTEM_PLAIN
-        base, prefix = _opening(state, system, imports)
-        samples = stages.generate(state, base, n=opts["samples"], temperature=opts["temperature"]
-                                  if opts["samples"] > 1 else None, imports=imports, prefix=prefix)
+        state.observations = dataclasses.replace(state.observations, security_topics=topics)
+        relevant = bool(topics) or not opts.topic_gate
+        imports = stages.ask_imports(state) if opts.imports_step and relevant else []
+        system = templates.SYSTEM_SECURE if opts.secure_prompt and relevant else templates.SYSTEM_PLAIN
+        base, prefix = _opening(state, system, imports, prefill=opts.prefill)
+        samples = stages.generate(state, base, n=opts.samples, temperature=opts.temperature
+                                  if opts.samples > 1 else None, imports=imports, prefix=prefix)
         if not any(c.code for c in samples):  # imports may derail a small model, greedy decoding may loop
             if imports:
-                base, prefix = _opening(state, system)
+                base, prefix = _opening(state, system, prefill=opts.prefill)
             samples = stages.generate(state, base, origin="resample", temperature=stages.retry_temperature(state),
                                       seed=state.settings.seed + 500, prefix=prefix)
         stages.analyze(state, samples, scored=True)
         start = stages.best(state, use_score=True)
         asked_plain = False
-        if start is None and opts["plain_fallback"]:  # the security prompt itself may derail it (imports, loops)
+        if start is None and opts.plain_fallback:  # the security prompt itself may derail it (imports, loops)
             _ask_plain(state)
             asked_plain = True
             start = stages.best(state, use_score=True)
         if start is None:
             return None
-        current = repair.repair_loop(state, start, base, sources.STATIC, max_rounds=opts["static_rounds"],
+        current = repair.repair_loop(state, start, base, sources.STATIC, max_rounds=opts.static_rounds,
                                      scored=True, use_score=True)
-        if opts["tests_rounds"] > 0:
-            current = repair.repair_loop(state, current, base, sources.TESTS, max_rounds=opts["tests_rounds"],
+        if opts.tests_rounds > 0:
+            current = repair.repair_loop(state, current, base, sources.TESTS, max_rounds=opts.tests_rounds,
                                          first_round=len(state.rounds) + 1, scored=True)
-        if opts["plain_fallback"] and not asked_plain and stages.fails_tests(current):
-            current = self._plain_answer(state, current)
-        if opts["fuzz_rounds"] > 0:
-            repair.repair_loop(state, current, base, sources.FUZZ, max_rounds=opts["fuzz_rounds"],
+        if opts.plain_fallback and not asked_plain and stages.fails_tests(current):
+            current = self._plain_answer(state, current, opts)
+        if opts.fuzz_rounds > 0:
+            repair.repair_loop(state, current, base, sources.FUZZ, max_rounds=opts.fuzz_rounds,
                                first_round=len(state.rounds) + 1)
         return None
 
     @staticmethod
-    def _plain_answer(state: RunState, current: Candidate) -> Candidate:
+    def _plain_answer(state: RunState, current: Candidate, opts: SafegenOptions) -> Candidate:
         """The task's examples still fail: ask once with the plain prompt (the security rules and imports can
         steer a small model off the task), repair its findings, and keep whichever version ranks best."""
         plain, answer = _ask_plain(state)
         if not answer.code or stages.fails_tests(answer):
             return current
-        repair.repair_loop(state, answer, plain, sources.STATIC, max_rounds=state.options["static_rounds"],
+        repair.repair_loop(state, answer, plain, sources.STATIC, max_rounds=opts.static_rounds,
                            first_round=len(state.rounds) + 1, scored=True, use_score=True)
         return stages.best(state, use_score=True) or current
 
 
-def _opening(state: RunState, system: str, imports: Sequence[str] = ()) -> tuple[list[ChatMessage], str]:
+def _opening(state: RunState, system: str, imports: Sequence[str] = (), *,
+             prefill: bool) -> tuple[list[ChatMessage], str]:
     """The conversation asking for the code under ``system``, and the answer's opening (empty without prefill)."""
     messages = templates.generation_messages(state.task.requirement, system=system, entry_point=state.entry_point,
                                              imports=imports)
-    prefix = templates.answer_prefix(state.task.requirement, imports) if state.options["prefill"] else ""
+    prefix = templates.answer_prefix(state.task.requirement, imports) if prefill else ""
     return messages, prefix
 
 

@@ -6,6 +6,7 @@ calls, rounds, errors) in the state and never raises for bad model output.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -134,7 +135,8 @@ def ask_imports(state: RunState, *, max_tokens: int = 120) -> list[str]:
                 and codecheck.module_exists(module)):
             modules.append(module)
     lines = [f"import {module}" for module in modules[:MAX_IMPORTS]]
-    state.options.setdefault("imports", lines)
+    if state.observations.imports is None:  # the first choice is the one the run used
+        state.observations = dataclasses.replace(state.observations, imports=tuple(lines))
     return lines
 
 

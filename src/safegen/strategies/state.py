@@ -16,10 +16,18 @@ from safegen.backends.interface import (
     LLMBackend,
 )
 from safegen.prompts import templates
+from safegen.serde import Record
 from safegen.strategies import codecheck
 from safegen.strategies.interface import StrategyContext
 from safegen.strategies.postprocess import AnswerStep
-from safegen.types import Candidate, LLMCall, RepairRound, RunRecord, Task
+from safegen.types import (
+    Candidate,
+    LLMCall,
+    RepairRound,
+    RunObservations,
+    RunRecord,
+    Task,
+)
 
 
 class RecordingBackend(LLMBackend):
@@ -59,7 +67,7 @@ class RecordingBackend(LLMBackend):
 class RunState:
     """Candidates, repair rounds, LLM calls and errors of one run, plus the facts stages share."""
 
-    def __init__(self, task: Task, ctx: StrategyContext, strategy: str, options: dict[str, Any],
+    def __init__(self, task: Task, ctx: StrategyContext, strategy: str, options: Record,
                  answer_steps: Sequence[AnswerStep] = ()) -> None:
         self.task = task
         self.ctx = ctx
@@ -79,6 +87,7 @@ class RunState:
         if self.entry_point and self.code_prompt:
             self.reference_signature = codecheck.signature(task.requirement, self.entry_point)
         self.seeds: list[Any] | None = None
+        self.observations = RunObservations()  # what the run found out on the way (not a knob)
         self._start = time.perf_counter()
         self.started_at = datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -134,7 +143,7 @@ class RunState:
                 versions.update(self.ctx.analyzer.versions())
             except Exception as exc:  # noqa: BLE001 - a version probe must never lose the run
                 self.errors.append(f"analyzer versions: {exc}")
-        config = {"settings": self.settings.public_dict(), "strategy_options": dict(self.options),
+        config = {"settings": self.settings.public_dict(), "strategy_options": self.options.to_dict(),
                   "entry_point": self.entry_point, "scorer": self.ctx.scorer is not None,
                   "sandbox": self.ctx.sandbox is not None}
         return RunRecord(
@@ -143,4 +152,4 @@ class RunState:
             candidates=tuple(self.candidates.values()), rounds=tuple(self.rounds),
             llm_calls=tuple(self.calls), wall_seconds=round(time.perf_counter() - self._start, 3),
             config=config, tool_versions=versions, errors=tuple(self.errors),
-            started_at=self.started_at)
+            started_at=self.started_at, observations=self.observations)
