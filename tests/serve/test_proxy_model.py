@@ -46,5 +46,12 @@ def test_plain_and_streamed_answers_are_valid_completions(proxy: str) -> None:
     chunks = list(client(proxy).chat.completions.create(model="any", messages=messages, max_tokens=256,
                                                          stream=True))
     streamed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
-    assert streamed == text  # greedy decoding, the same hardening: the same answer
-    assert chunks[-1].model_extra["safegen"] == report
+    assert "```" in streamed and "> safegen:" in streamed
+    last = chunks[-1]
+    assert last.choices[0].finish_reason in ("stop", "length") and last.model_extra["safegen"]["blocks"]
+    for block in last.model_extra["safegen"]["blocks"]:
+        assert block["status_after"] in ("secure", "vulnerable", "unknown")
+        if block["changed"]:  # only vulnerable code is rewritten, and only by the model's repair
+            assert block["status_before"] == "vulnerable" and block["llm_calls"] >= 1
+        else:
+            assert block["findings_after"] == block["findings_before"] or block["status_before"] != "vulnerable"
