@@ -119,3 +119,20 @@ def test_the_pytest_shim_behaves_as_pytest(body: str, passes: bool) -> None:
     else:
         with pytest.raises(AssertionError):
             function()
+
+
+def test_a_straight_line_test_splits_into_one_test_per_assert() -> None:
+    answer = ("```python\ndef test_many():\n    s = 'A B'\n    assert slug(s) == 'a-b'\n    assert slug('') == ''\n"
+              "    assert slug('X') == 'WRONG'\n```")
+    tests = parse_tests(answer, "slug", REQ, limit=8).tests
+    assert [t.name for t in tests] == ["test_many[1]", "test_many[2]", "test_many[3]"]
+    assert "s = 'A B'" in tests[2].source and "assert slug('') == ''" not in tests[2].source
+    branching = "```python\ndef test_loop():\n    for t in 'ab':\n        assert slug(t) == t\n    assert slug('') == ''\n```"
+    assert names(branching) == ["test_loop"]  # a body that branches stays whole
+
+
+def test_a_test_cut_off_by_the_token_limit_keeps_its_complete_asserts() -> None:
+    answer = ("```python\ndef slug(t):\n    return t\n\n# Test cases\ndef test_slug():\n    assert slug('A B') == 'a-b'\n"
+              "    assert slug('') == ''\n    assert slug('AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+    assert names(answer) == ["test_slug[1]", "test_slug[2]"]
+    assert "cut 1 unparsable" in notes(answer)

@@ -16,12 +16,15 @@ from safegen.verify.records import DerivedTest
 
 MAX_ANSWER = 20_000  # characters of an answer looked at: a handful of tests is far shorter
 MAX_CHUNKS = 300  # top-level chunks tried one by one when an answer does not parse as a whole
+MAX_PARSES = 400  # parse attempts per answer when salvaging: bounds the cost of long degenerate output
 TEST_FILE = "tests.py"
 
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+.-]*)[^\n]*\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)",
                     re.DOTALL | re.MULTILINE)
 _PYTHON_FENCES = frozenset({"", "python", "python3", "py", "py3"})
+# Statements of a test body that run in order without branching: such a body splits at its asserts.
+_STRAIGHT = (ast.Assert, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Import, ast.ImportFrom, ast.Pass)
 # Lines that continue the chunk before them although they start at column 0.
 _CONTINUES = re.compile(r"^(?:[)\]}]|else\b|elif\b|except\b|finally\b)")
 
@@ -66,23 +69,40 @@ def _chunks(code: str) -> list[tuple[int, str]]:
     return [(first, "\n".join(lines)) for first, lines in chunks[:MAX_CHUNKS]]
 
 
+def _trimmed(chunk: str, budget: list[int]) -> ast.Module | None:
+    """The chunk, else its longest head that parses: a test cut off by the token limit keeps its complete
+    lines (``budget`` counts parse attempts left for the whole answer)."""
+    lines = chunk.rstrip().split("\n")
+    for cut in range(len(lines), 0, -1):
+        if budget[0] <= 0:
+            return None
+        budget[0] -= 1
+        tree = parse("\n".join(lines[:cut]))
+        if tree is not None:
+            return tree if tree.body else None
+    return None
+
+
 def salvage(code: str) -> tuple[list[ast.stmt], int]:
-    """The statements of ``code``; when it does not parse, those of its top-level chunks that do (and
-    how many chunks were dropped: prose between tests, a test cut off by the token limit)."""
+    """The statements of ``code``; when it does not parse, those of its top-level chunks that do, each
+    trimmed to its longest head that parses, and how many chunks had to be dropped or trimmed (prose
+    between tests, a test cut off by the token limit)."""
     tree = parse(code)
     if tree is not None:
         return list(tree.body), 0
     body: list[ast.stmt] = []
-    dropped = 0
+    damaged = 0
+    budget = [MAX_PARSES]
     for first, chunk in _chunks(code):
         if not chunk.strip():
             continue
         part = parse(chunk)
         if part is None:
-            dropped += 1
-        else:
+            damaged += 1
+            part = _trimmed(chunk, budget)
+        if part is not None:
             body.extend(ast.increment_lineno(part, first - 1).body)
-    return body, dropped
+    return body, damaged
 
 
 def _is_main_guard(node: ast.stmt) -> bool:
@@ -118,6 +138,22 @@ def _has_assert(node: ast.stmt) -> bool:
     return any(isinstance(inner, ast.Assert) for inner in ast.walk(node))
 
 
+def split_asserts(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[str, ast.stmt]]:
+    """A straight-line test with several asserts as one test per assert (each with the setup before it):
+    one wrong expectation then costs that assert only, not the right ones written beside it."""
+    asserts = [i for i, statement in enumerate(node.body) if isinstance(statement, ast.Assert)]
+    straight = all(isinstance(statement, _STRAIGHT) for statement in node.body)
+    if len(asserts) < 2 or not straight or not isinstance(node, ast.FunctionDef):
+        return [(node.name, node)]
+    parts: list[tuple[str, ast.stmt]] = []
+    for number, index in enumerate(asserts, start=1):
+        setup = [statement for statement in node.body[:index] if not isinstance(statement, ast.Assert)]
+        function = ast.FunctionDef(name=f"{node.name}_{number}", args=node.args, body=[*setup, node.body[index]],
+                                   decorator_list=[], returns=None, type_comment=None)
+        parts.append((f"{node.name}[{number}]", ast.fix_missing_locations(ast.copy_location(function, node))))
+    return parts
+
+
 class _Split:
     """Sort the statements of the answer into the prelude (imports, helpers, data) and the tests."""
 
@@ -143,7 +179,8 @@ class _Split:
             if node.decorator_list or _required(node):
                 self.notes.append(f"dropped {node.name}: it needs pytest fixtures or decorators")
             else:
-                self.units.append(_Unit(node.name, (node,), node, position, True))
+                for name, function in split_asserts(node):
+                    self.units.append(_Unit(name, (function,), function, position, True))
         elif _is_testcase(node):
             assert isinstance(node, ast.ClassDef)
             self.prelude.append((position, node))
@@ -220,7 +257,7 @@ def parse_tests(text: str, entry_point: str, requirement: str, *, limit: int) ->
         statements, dropped = salvage(region)
         body.extend(statements)
         if dropped:
-            notes.append(f"dropped {dropped} unparsable piece(s) of the answer")
+            notes.append(f"dropped or cut {dropped} unparsable piece(s) of the answer")
     if not body:
         return Parsed((), (*notes, "the answer held no parsable test code" if (text or "").strip()
                                else "the answer was empty"))
