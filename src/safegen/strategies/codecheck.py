@@ -20,6 +20,7 @@ from safegen.astutil import (
     parse,
     top_functions,
 )
+from safegen.strategies import heuristics
 
 
 def guess_entry_point(code: str) -> str | None:
@@ -154,33 +155,20 @@ def fix_missing_imports(code: str) -> tuple[str, list[str]]:
     return _rewrite_imports(code, rewrite)
 
 
-# Names small models use without importing them, and the standard module each comes from.
-STDLIB_NAMES = {
-    **dict.fromkeys(("combinations", "permutations", "product", "accumulate", "groupby", "chain", "zip_longest",
-                     "islice", "combinations_with_replacement"), "itertools"),
-    **dict.fromkeys(("reduce", "lru_cache", "cache", "partial", "cmp_to_key"), "functools"),
-    **dict.fromkeys(("Counter", "defaultdict", "deque", "OrderedDict", "namedtuple"), "collections"),
-    **dict.fromkeys(("List", "Dict", "Tuple", "Set", "Optional", "Union", "Any", "Callable", "Iterable"), "typing"),
-    **dict.fromkeys(("sqrt", "gcd", "floor", "ceil", "isqrt", "prod"), "math"),
-    **dict.fromkeys(("heappush", "heappop", "heapify"), "heapq"),
-    **dict.fromkeys(("bisect_left", "bisect_right", "insort"), "bisect"),
-    "Fraction": "fractions", "Decimal": "decimal",
-}
-_AMBIGUOUS_MODULES = frozenset({"datetime"})  # `datetime.now()` means the class, not the module
-
-
 def add_stdlib_imports(code: str) -> tuple[str, list[str]]:
     """Import what the code uses but never imports, where that is unambiguous: a standard module read by
-    its name (``math.sqrt`` without ``import math``) or a name of STDLIB_NAMES (``combinations``).
+    its name (``math.sqrt`` without ``import math``) or a name small models use bare (``combinations``; the
+    tables are strategies/data/modules.yaml).
     Returns the code and the statements added (a NameError otherwise costs a repair round)."""
     tree = parse(code)
     if tree is None:
         return code, []
+    bare, ambiguous = heuristics.stdlib_names(), heuristics.ambiguous_modules()
     added = []
     for name in sorted(free_names(tree)):
-        if name in STDLIB_NAMES:
-            added.append(f"from {STDLIB_NAMES[name]} import {name}")
-        elif name in sys.stdlib_module_names and name not in _AMBIGUOUS_MODULES and not name.startswith("_"):
+        if name in bare:
+            added.append(f"from {bare[name]} import {name}")
+        elif name in sys.stdlib_module_names and name not in ambiguous and not name.startswith("_"):
             added.append(f"import {name}")
     return (ensure_imports(code, added), added) if added else (code, [])
 
@@ -248,20 +236,10 @@ def _module_of(statement: str) -> str | None:
     return None
 
 
-# Modules whose job is a security control or the safe alternative to a risky one (secrets for random, json and
-# ast for pickle and eval, subprocess argument lists for os.system), the only ones the imports step (HexaCoder's
-# first step) may fix at the top of the code. General modules (re, math, os, random) only steer a small model
-# away from the task: a suggested `import re` turned a parenthesis parser into a wrong regex (HumanEval/1).
-SECURITY_MODULES = frozenset({
-    "argon2", "ast", "bcrypt", "bleach", "cryptography", "defusedxml", "hashlib", "hmac", "html", "ipaddress",
-    "itsdangerous", "json", "jwt", "markupsafe", "nacl", "passlib", "secrets", "shlex", "ssl", "subprocess",
-    "tempfile", "werkzeug.security", "werkzeug.utils",
-})
-
-
 def is_security_module(dotted: str) -> bool:
-    """Whether ``dotted`` (e.g. "cryptography.fernet") is or lies inside one of SECURITY_MODULES."""
-    return any(dotted == name or dotted.startswith(name + ".") for name in SECURITY_MODULES)
+    """Whether ``dotted`` (e.g. "cryptography.fernet") is or lies inside one of the security modules, the only
+    ones the imports step may fix at the top of the code (strategies/data/modules.yaml)."""
+    return any(dotted == name or dotted.startswith(name + ".") for name in heuristics.security_modules())
 
 
 def module_exists(dotted: str) -> bool:

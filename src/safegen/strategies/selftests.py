@@ -14,8 +14,7 @@ from __future__ import annotations
 import ast
 
 from safegen.astutil import DEFINITIONS, names_read, parse, target_names
-
-_CHECK_NAMES = ("check", "test", "verify", "demo", "example", "run_test")
+from safegen.strategies import heuristics
 
 
 def _is_main_guard(test: ast.expr) -> bool:
@@ -45,7 +44,7 @@ def _is_demo(stmt: ast.stmt, own: set[str]) -> bool:
         return bool(names_read(stmt) & own)
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
         func = stmt.value.func
-        if isinstance(func, ast.Name) and func.id in own and func.id.startswith(_CHECK_NAMES):
+        if isinstance(func, ast.Name) and func.id in own and func.id.startswith(heuristics.check_prefixes()):
             return True  # ``check_solution()``; never ``main()``, which may be the program itself
         return isinstance(func, ast.Name) and func.id == "print" and names_read(stmt) - {"print"} <= own
     if isinstance(stmt, ast.For) and not stmt.orelse:

@@ -121,7 +121,7 @@ MAX_IMPORTS = 6
 def ask_imports(state: RunState, *, max_tokens: int = 120) -> list[str]:
     """HexaCoder step 1: the modules the model wants for a secure implementation, as ``import X`` lines.
 
-    Only installed security modules count (codecheck.SECURITY_MODULES; looked up on disk, never imported),
+    Only installed security modules count (codecheck.is_security_module; looked up on disk, never imported),
     each once, at most MAX_IMPORTS, without those the prompt already imports; ``from X import y`` becomes
     ``import X`` since names inside a module cannot be checked without importing it.
     """
