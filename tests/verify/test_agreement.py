@@ -159,3 +159,8 @@ def test_a_sandbox_failure_fails_closed() -> None:
     assert result.tests == () and "no candidate could run" in result.notes[0]
     runs = check(TrustedTests(entry_point="clamp", tests=derived().tests[:1]), cand("a", GOOD_A), dead)
     assert runs.passed == frozenset() and "could not run" in runs.runs[0].message
+
+
+def test_a_program_without_the_entry_point_does_not_vote(sandbox: Sandbox) -> None:
+    result = agreement(derived(), [cand("n", "def other(x):\n    return x\n"), cand("a", GOOD_A)], sandbox)
+    assert trusted_names(result) == ["test_inside", "test_below", "test_above"]

@@ -2,9 +2,9 @@
 
 The rule. Every derived test runs on every candidate in the sandbox, each test as its own item of one
 job (the worker imports the candidate once). Voters are the distinct programs (same syntax tree = one
-vote) that ran at least one test to its end; a program that cannot even be imported says nothing about
-the tests. Voters that pass exactly the same tests form a consensus set, scored as in CodeT by
-(programs in the set) x (tests they pass); the best set is the consensus. A test is **trusted** when
+vote) that define the entry point and ran at least one test to its end; a program that cannot even be
+imported says nothing about the tests. Voters that pass exactly the same tests form a consensus set,
+scored as in CodeT by (programs in the set) x (tests they pass); the best set is the consensus. A test is **trusted** when
 
 * every program of the consensus passes it, and
 * at least ``min(MIN_SUPPORT, voters)`` distinct programs pass it.
@@ -22,6 +22,7 @@ import ast
 from collections.abc import Sequence
 from typing import Any
 
+from safegen.astutil import parse, top_level_bound
 from safegen.errors import SafegenError
 from safegen.sandbox.interface import SandboxLike
 from safegen.sandbox.result import ExecResult
@@ -39,6 +40,12 @@ def _program_key(code: str) -> str:
         return ast.dump(ast.parse(code))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return code
+
+
+def _defines(code: str, entry_point: str | None) -> bool:
+    """Whether the program defines the entry point at its top level (else its failures say nothing)."""
+    tree = parse(code)
+    return tree is not None and (entry_point is None or any(entry_point in top_level_bound(s) for s in tree.body))
 
 
 def _run(raw: dict[str, Any], name: str) -> tuple[TestRun, bool]:
@@ -101,7 +108,7 @@ def agreement(tests: DerivedTests, candidates: Sequence[Candidate], sandbox: San
             continue
         runs, ran = run_derived(sandbox, candidate.code, tests.tests, entry, timeout=timeout)
         runs_by_program[key] = runs
-        if ran:
+        if ran and _defines(candidate.code, entry):
             voters.append(key)
     passed = {key: frozenset(r.name for r in runs_by_program[key] if r.passed) for key in voters}
     notes: list[str] = []
