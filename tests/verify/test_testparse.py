@@ -24,17 +24,17 @@ def notes(answer: str, requirement: str = REQ, limit: int = 8) -> str:
     ("Tests:\n```py\nassert slug('A') == 'a'\nassert slug('') == ''\n```\nDone.", ["assert_line1", "assert_line2"]),
     ("```python\nx = slug('A B')\nassert x == 'a-b'\n```", ["assert_line2"]),  # the value it checks calls slug
     ("```python\nfor t, w in [('A', 'a')]:\n    assert slug(t) == w\n```", ["block_line1"]),
-    ("```python\nimport unittest\nclass T(unittest.TestCase):\n    def test_x(self):\n"
-     "        self.assertEqual(slug('A'), 'a')\n```", ["T.test_x"]),
+    (("```python\nimport unittest\nclass T(unittest.TestCase):\n    def test_x(self):\n"
+      "        self.assertEqual(slug('A'), 'a')\n```"), ["T.test_x"]),
     # a helper named test* that other tests call is a helper, not a test
-    ("```python\ndef test_data():\n    return [('A', 'a')]\ndef test_all():\n"
-     "    for t, w in test_data():\n        assert slug(t) == w\n```", ["test_all"]),
+    (("```python\ndef test_data():\n    return [('A', 'a')]\ndef test_all():\n"
+      "    for t, w in test_data():\n        assert slug(t) == w\n```"), ["test_all"]),
     # calls of the tests, prints and main guards are ignored
-    ("```python\ndef test_a():\n    assert slug('A') == 'a'\ntest_a()\nprint('ok')\n"
-     "if __name__ == '__main__':\n    test_a()\n```", ["test_a"]),
+    (("```python\ndef test_a():\n    assert slug('A') == 'a'\ntest_a()\nprint('ok')\n"
+      "if __name__ == '__main__':\n    test_a()\n```"), ["test_a"]),
     # the two fenced blocks of one answer both count
-    ("```python\ndef test_a():\n    assert slug('A') == 'a'\n```\nand\n```python\ndef test_b():\n"
-     "    assert slug('B') == 'b'\n```", ["test_a", "test_b"]),
+    (("```python\ndef test_a():\n    assert slug('A') == 'a'\n```\nand\n```python\ndef test_b():\n"
+      "    assert slug('B') == 'b'\n```"), ["test_a", "test_b"]),
 ])
 def test_kept_tests(answer: str, expected: list[str]) -> None:
     assert names(answer) == expected
@@ -48,8 +48,8 @@ def test_kept_tests(answer: str, expected: list[str]) -> None:
     ("```python\ndef test_a(tmp_path):\n    assert slug('A') == 'a'\n```", "needs pytest fixtures"),
     ("```python\nimport pytest\ndef test_a():\n    with pytest.raises(ValueError):\n        slug('../x')\n```",
      "expects ValueError, which the requirement does not mention"),
-    ("```python\ndef test_a():\n    try:\n        slug('<b>')\n    except Exception:\n        pass\n"
-     "    else:\n        assert False\n```", "expects Exception"),
+    (("```python\ndef test_a():\n    try:\n        slug('<b>')\n    except Exception:\n        pass\n"
+      "    else:\n        assert False\n```"), "expects Exception"),
     ("```java\nclass T {}\n```", "no parsable test code"),
 ])
 def test_dropped_with_a_note(answer: str, note: str) -> None:
@@ -111,7 +111,7 @@ def test_the_pytest_shim_behaves_as_pytest(body: str, passes: bool) -> None:
     answer = f"```python\nimport pytest\ndef test_it():\n    {body}\n```"
     (test,) = parse_tests(answer, "slug", requirement, limit=8).tests
     namespace: dict[str, object] = {"slug": lambda x: 1 / x}
-    exec(compile(test.source, "tests.py", "exec"), namespace)
+    exec(compile(test.source, "tests.py", "exec"), namespace)  # noqa: S102 - our own shim and a literal test
     function = namespace["test_it"]
     assert callable(function)
     if passes:

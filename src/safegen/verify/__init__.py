@@ -7,7 +7,14 @@ keeps those the candidates' behaviour agrees with, ``check`` runs the trusted on
 
 from safegen.verify.agreement import agreement, check, newly_fails
 from safegen.verify.derive import DeriveParams, derive_tests
-from safegen.verify.records import DerivedResult, DerivedTest, DerivedTests, TestRun, TestVote, TrustedTests
+from safegen.verify.records import (
+           DerivedResult,
+           DerivedTest,
+           DerivedTests,
+           TestRun,
+           TestVote,
+           TrustedTests,
+)
 
 __all__ = ["DeriveParams", "DerivedResult", "DerivedTest", "DerivedTests", "TestRun", "TestVote", "TrustedTests",
            "agreement", "check", "derive_tests", "newly_fails"]

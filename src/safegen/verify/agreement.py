@@ -4,7 +4,8 @@ The rule. Every derived test runs on every candidate in the sandbox, each test a
 job (the worker imports the candidate once). Voters are the distinct programs (same syntax tree = one
 vote) that define the entry point and ran at least one test to its end; a program that cannot even be
 imported says nothing about the tests. Voters that pass exactly the same tests form a consensus set,
-scored as in CodeT by (programs in the set) x (tests they pass); the best set is the consensus. A test is **trusted** when
+scored as in CodeT by (programs in the set) x (tests they pass); the best set is the consensus. A test
+is **trusted** when
 
 * every program of the consensus passes it, and
 * at least ``min(MIN_SUPPORT, voters)`` distinct programs pass it.
@@ -27,7 +28,14 @@ from safegen.errors import SafegenError
 from safegen.sandbox.interface import SandboxLike
 from safegen.sandbox.result import ExecResult
 from safegen.types import Candidate
-from safegen.verify.records import DerivedResult, DerivedTest, DerivedTests, TestRun, TestVote, TrustedTests
+from safegen.verify.records import (
+    DerivedResult,
+    DerivedTest,
+    DerivedTests,
+    TestRun,
+    TestVote,
+    TrustedTests,
+)
 
 MIN_SUPPORT = 2  # distinct programs that must pass a test before it is trusted (fewer only with fewer voters)
 TIMEOUT = 5.0  # seconds per derived test

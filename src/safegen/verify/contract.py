@@ -37,7 +37,9 @@ def _names(node: ast.expr | None) -> set[str]:
 
 def _called(node: ast.Call) -> str:
     function = node.func
-    return function.id if isinstance(function, ast.Name) else function.attr if isinstance(function, ast.Attribute) else ""
+    if isinstance(function, ast.Name):
+        return function.id
+    return function.attr if isinstance(function, ast.Attribute) else ""
 
 
 def _fails(body: list[ast.stmt]) -> bool:
