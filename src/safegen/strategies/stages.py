@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from safegen.backends.interface import ChatMessage, Completion, GenerationParams
 from safegen.errors import ExtractionError, SafegenError
@@ -22,6 +22,9 @@ from safegen.types import (
     Verdict,
     VerdictStatus,
 )
+
+if TYPE_CHECKING:
+    from safegen.sandbox.core import Sandbox
 
 ANALYZE_PATH = "candidate.py"
 RETRY_TEMPERATURE = 0.6
@@ -235,7 +238,8 @@ def fuzz(state: RunState, candidate: Candidate) -> Candidate:
             state.seeds = []
     s = state.settings
     try:
-        report = fuzz_function(sandbox, candidate.code, entry, seeds=tuple(state.seeds or ()),
+        # fuzz_function still names the concrete Sandbox; it asks no more of it than SandboxLike offers
+        report = fuzz_function(cast("Sandbox", sandbox), candidate.code, entry, seeds=tuple(state.seeds or ()),
                                iterations=s.fuzz_iterations, seconds=s.fuzz_seconds,
                                requirement=state.task.requirement, rng_seed=s.seed, cache_dir=s.cache_dir)
     except SafegenError as exc:

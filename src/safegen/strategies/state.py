@@ -138,9 +138,10 @@ class RunState:
 
     def record(self, final: Candidate | None) -> RunRecord:
         versions: dict[str, str] = {}
-        if self.ctx.analyzer is not None and hasattr(self.ctx.analyzer, "versions"):
+        probe = getattr(self.ctx.analyzer, "versions", None)  # optional: not every analyzer can say
+        if probe is not None:
             try:
-                versions.update(self.ctx.analyzer.versions())
+                versions.update(probe())
             except Exception as exc:  # noqa: BLE001 - a version probe must never lose the run
                 self.errors.append(f"analyzer versions: {exc}")
         config = {"settings": self.settings.public_dict(), "strategy_options": self.options.to_dict(),
