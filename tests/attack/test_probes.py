@@ -27,7 +27,7 @@ def test_every_probe_is_data_with_a_fixture_pair_and_a_known_oracle() -> None:
     assert len(set(IDS)) == len(IDS)
     for probe in PROBES:
         assert probe.oracle in ORACLES, probe.id
-        assert probe.payloads and probe.cwe > 0 and (probe.sinks or probe.topics), probe.id
+        assert probe.payloads and probe.cwe > 0 and (probe.sinks or probe.topics) and probe.fix, probe.id
         assert (FIXTURES / probe.id / "vulnerable.py").is_file() and (FIXTURES / probe.id / "fixed.py").is_file()
 
 

@@ -26,6 +26,14 @@ from tests.serve.servers import (
 
 TIMEOUT = 240
 DIVIDE = "def ratio(total: int, count: int) -> int:\n    return total // count\n"
+FIND_USER = """import sqlite3
+
+
+def find_user(name: str) -> list:
+    conn = sqlite3.connect(":memory:")
+    return conn.execute("SELECT id FROM users WHERE name = '%s'" % name).fetchall()
+"""
+FIND_USER_FIXED = FIND_USER.replace("""'%s'" % name)""", """?", (name,))""")
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +70,10 @@ def results(upstream: Upstream) -> dict[str, Any]:
             "harden": await session.call_tool("harden_code", {"code": VULN_CODE,
                                                               "requirement": "Write digest(data) -> hex str"}),
             "fuzz": await session.call_tool("fuzz_function", {"code": DIVIDE, "function": "ratio", "seconds": 10}),
+            "attack": await session.call_tool("attack_function", {"code": FIND_USER, "function": "find_user",
+                                                                  "requirement": "Find a user by name"}),
+            "attack_fixed": await session.call_tool("attack_function", {"code": FIND_USER_FIXED}),
+            "attack_missing": await session.call_tool("attack_function", {"code": FIND_USER, "function": "nope"}),
         }
 
     return dict(with_session(stdio_params("--backend", "openai", "--base-url", upstream.url, "--model", "tiny",
@@ -70,7 +82,7 @@ def results(upstream: Upstream) -> dict[str, Any]:
 
 def test_tools_are_listed_with_output_schemas(results: dict[str, Any]) -> None:
     tools = {t.name: t for t in results["tools"]}
-    assert {"scan_code", "harden_code", "fuzz_function"} <= set(tools)
+    assert {"scan_code", "harden_code", "fuzz_function", "attack_function"} <= set(tools)
     for tool in tools.values():
         assert tool.outputSchema and tool.description
     assert "code" in tools["scan_code"].inputSchema["required"]
@@ -104,6 +116,28 @@ def test_fuzz_function_finds_the_division_by_zero(results: dict[str, Any]) -> No
     assert data["target"] == "ratio" and data["executions"] > 0
     defect = next(d for d in data["defects"] if "ZeroDivisionError" in d["message"])
     assert defect["kind"] == "exception" and defect["cwe"] == 248 and defect["line"] == 2 and defect["fix"]
+
+
+def test_attack_function_confirms_the_injection_with_a_reproducer_and_a_fix(results: dict[str, Any]) -> None:
+    assert not results["attack"].isError
+    data = results["attack"].structuredContent
+    assert data["survived"] is False and data["errors"] == [] and data["targets"] == ["find_user"]
+    [exploit] = data["exploits"]
+    assert (exploit["probe"], exploit["cwe"], exploit["line"], exploit["source"]) == ("sql-injection", 89, 6, "generic")
+    assert exploit["input"].startswith("find_user(") and "sgx_probe()" in exploit["evidence"]
+    assert exploit["reproducer"].startswith("# safegen attack: sql-injection (CWE-89) at code.py:6")
+    assert "parameterized" in exploit["fix"]
+
+
+def test_attack_function_lets_the_fixed_twin_survive(results: dict[str, Any]) -> None:
+    data = results["attack_fixed"].structuredContent
+    assert data["survived"] is True and data["exploits"] == [] and data["errors"] == []
+    assert data["probes"] == ["sql-injection"] and data["executions"] > 0
+
+
+def test_attack_function_on_a_missing_function_fails_closed(results: dict[str, Any]) -> None:
+    data = results["attack_missing"].structuredContent
+    assert data["survived"] is False and data["exploits"] == [] and "nope" in data["errors"][0]
 
 
 def test_streamable_http_transport() -> None:

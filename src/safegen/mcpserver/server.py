@@ -10,11 +10,12 @@ from mcp.server.fastmcp import FastMCP
 from pydantic import Field
 
 from safegen.config import Settings
-from safegen.mcpserver.tools import FuzzResult, HardenResult, ScanResult, ToolBox
+from safegen.mcpserver.tools import AttackResult, FuzzResult, HardenResult, ScanResult, ToolBox
 
 INSTRUCTIONS = ("safegen checks and hardens Python code: scan_code reports weaknesses with CWE, line and fix; "
                 "harden_code repairs vulnerable code with an LLM and the analyzers; fuzz_function runs one "
-                "function on generated inputs inside a sandbox.")
+                "function on generated inputs inside a sandbox; attack_function sends exploit probes to the "
+                "code's functions and web routes inside a sandbox and reports the exploits it confirmed.")
 Code = Annotated[str, Field(description="Python source code")]
 
 
@@ -42,10 +43,24 @@ def register_core_tools(server: FastMCP, box: ToolBox) -> None:
         return await anyio.to_thread.run_sync(box.fuzz_function, code, function, seconds)
 
 
-# Each entry registers tools on the server. attack_function belongs here once safegen's attack stage
-# exists: a function (server, box) -> None adding `async def attack_function(code, function) -> AttackResult`
-# whose result lists the successful attacks with CWE, line and fix, like FuzzResult.
-TOOL_SETS: tuple[Callable[[FastMCP, ToolBox], None], ...] = (register_core_tools,)
+def register_attack_tools(server: FastMCP, box: ToolBox) -> None:
+    """attack_function: safegen's attack stage (generic exploit probes, no model), in a worker thread."""
+
+    @server.tool(description="Attack Python code inside a bubblewrap sandbox: exploit probes chosen from its sinks "
+                             "and the requirement (path traversal, OS command, SQL, eval, deserialization, XXE, "
+                             "SSRF, open redirect, XSS, header injection, ReDoS, missing authorization, ...) sent "
+                             "to its functions and Flask/FastAPI/Django routes. Each exploit an oracle confirmed "
+                             "comes with CWE, line, the input and evidence that reproduce it, and a fix. "
+                             "survived is true only when nothing was confirmed and no probe was left undecided.")
+    async def attack_function(code: Code, function: Annotated[str | None, Field(
+            description="attack only this function or route handler (default: every public one)")] = None,
+                              requirement: Annotated[str, Field(
+            description="what the code must do (selects probes by topic)")] = "") -> AttackResult:
+        return await anyio.to_thread.run_sync(box.attack_function, code, function, requirement)
+
+
+# Each entry registers tools on the server: a function (server, box) -> None.
+TOOL_SETS: tuple[Callable[[FastMCP, ToolBox], None], ...] = (register_core_tools, register_attack_tools)
 
 
 def build_server(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000) -> tuple[FastMCP, ToolBox]:

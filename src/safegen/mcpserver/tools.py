@@ -1,4 +1,5 @@
-"""The MCP tools as plain functions over shared tools: scan, harden and fuzz code, results with CWE, line, fix.
+"""The MCP tools as plain functions over shared tools: scan, harden, fuzz and attack code, results with CWE,
+line and fix.
 
 Results are pydantic models so the MCP SDK sends them as structured content with an output schema.
 """
@@ -6,7 +7,8 @@ Results are pydantic models so the MCP SDK sends them as structured content with
 from __future__ import annotations
 
 import threading
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
@@ -15,6 +17,9 @@ from safegen.errors import InputError, SafegenError
 from safegen.serve.harden import Hardener
 from safegen.serve.report import FindingNote, notes
 from safegen.types import Defect, FuzzReport
+
+if TYPE_CHECKING:
+    from safegen.attack import AttackReport, Exploit
 
 MAX_CODE = 200_000
 # CWE of each fuzzing defect kind (the sandbox's oracles and the crash triage of safegen.fuzz).
@@ -83,6 +88,34 @@ class FuzzResult(BaseModel):
     errors: list[str] = Field(default_factory=list)
 
 
+class ExploitOut(BaseModel):
+    """One exploit the attack stage confirmed, with the input and the evidence that reproduce it."""
+
+    probe: str = Field(description="the probe's id, e.g. 'sql-injection'")
+    cwe: int = Field(description="MITRE CWE id")
+    title: str
+    target: str = Field(description="the function, or the route as 'METHOD /path (handler)'")
+    line: int = Field(description="1-based line in the code given where the oracle saw the effect")
+    input: str = Field(description="the call or request that exploits it")
+    evidence: str = Field(description="what the oracle observed")
+    reproducer: str
+    fix: str = Field(description="how to fix it")
+    source: str = Field(description="'generic' payloads or the attacker 'agent'")
+
+
+class AttackResult(BaseModel):
+    """What the exploit probes confirmed. survived: nothing confirmed and every probe decided (errors mean it
+    is not known to be safe)."""
+
+    survived: bool
+    exploits: list[ExploitOut]
+    targets: list[str]
+    probes: list[str]
+    executions: int
+    seconds: float
+    errors: list[str] = Field(default_factory=list)
+
+
 def _check_code(code: str) -> None:
     if not code.strip():
         raise InputError("the code is empty")
@@ -103,6 +136,25 @@ def defect_out(defect: Defect) -> DefectOut:
     return DefectOut(kind=defect.kind, cwe=DEFECT_CWE.get(defect.kind), line=_line(defect.location),
                      message=defect.message[:500], input=defect.input[:1000], fix=_FIX.get(defect.kind, ""),
                      count=defect.count)
+
+
+def exploit_out(exploit: Exploit) -> ExploitOut:
+    """The exploit as a client sees it: located in "code.py" (the code given), with the probe's fix."""
+    from safegen.analyzers.cwe import describe
+    from safegen.attack.probes import BY_ID
+
+    probe = BY_ID.get(exploit.probe)
+    fix = probe.fix if probe is not None and probe.fix else " ".join(describe(exploit.cwe).mitigation.split())
+    exploit = replace(exploit, location=exploit.location.replace("target.py:", "code.py:"))
+    return ExploitOut(probe=exploit.probe, cwe=exploit.cwe, title=exploit.title, target=exploit.target,
+                      line=exploit.line, input=exploit.input[:1000], evidence=exploit.evidence[:500],
+                      reproducer=exploit.reproducer[:2000], fix=fix, source=exploit.source)
+
+
+def attack_out(report: AttackReport) -> AttackResult:
+    return AttackResult(survived=report.survived, exploits=[exploit_out(e) for e in report.exploits],
+                        targets=list(report.targets), probes=list(report.probes), executions=report.executions,
+                        seconds=report.seconds, errors=list(report.errors))
 
 
 class ToolBox:
@@ -154,6 +206,20 @@ class ToolBox:
             sandbox.close()
         return FuzzResult(target=report.target, executions=report.executions, seconds=report.seconds,
                           defects=[defect_out(d) for d in report.defects], errors=list(report.errors))
+
+    def attack_function(self, code: str, function: str | None = None, requirement: str = "") -> AttackResult:
+        from safegen.attack import attack
+        from safegen.sandbox import Sandbox
+
+        _check_code(code)
+        if function and not function.isidentifier():
+            raise InputError(f"{function!r} is not a function name")
+        sandbox = Sandbox.create(self.settings)
+        try:
+            report = attack(code, requirement, sandbox=sandbox, name=function or None)
+        finally:
+            sandbox.close()
+        return attack_out(report)
 
     def close(self) -> None:
         try:
