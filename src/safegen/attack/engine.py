@@ -35,7 +35,7 @@ WEB_FRAMEWORKS = ("flask", "fastapi", "django", "starlette")
 def harness_source() -> str:
     """The harness appended to every candidate (standard library only)."""
     folder = Path(__file__).parent
-    return "\n\n".join((folder / name).read_text(encoding="utf-8") for name in ("harness_core.py", "harness_drive.py"))
+    return "\n\n".join((folder / name).read_text(encoding="utf-8") for name in ("harness_core.py", "harness_asgi.py", "harness_drive.py"))
 
 
 def armed(code: str) -> str:

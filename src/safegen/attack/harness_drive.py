@@ -1,12 +1,14 @@
 """Attack harness, part 2 (standard library only): builds the arguments, calls the function or sends the
-request through the framework's own test client, and prints what it observed as one line of JSON.
+request (Flask's and Django's own test tools; an ASGI app called directly through ``harness_asgi``), and
+prints what it observed as one line of JSON.
 
-Appended after ``harness_core`` to the candidate; never imported on the host.
+Appended after ``harness_core`` and ``harness_asgi`` to the candidate; never imported on the host.
 """
 
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # defined by harness_core, which precedes this text in the sandbox
+    from safegen.attack.harness_asgi import _sgx_asgi_request, _sgx_asgi_warm
     from safegen.attack.harness_core import _SGX_TAG, _sgx_hit, _sgx_install_sqlite, _SgxState
 
 
@@ -119,20 +121,8 @@ def _sgx_response(value: Any, out: dict[str, Any]) -> None:
         out["returned"] = value is not None and value is not False and value != 0
 
 
-_SGX_CLIENTS: dict[int, Any] = {}
-
-
-def _sgx_fastapi_client(app: Any) -> Any:
-    """One test client per app, made in the module process (its event loop thread starts per request)."""
-    if id(app) not in _SGX_CLIENTS:
-        from fastapi.testclient import TestClient
-
-        _SGX_CLIENTS[id(app)] = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
-    return _SGX_CLIENTS[id(app)]
-
-
 def _sgx_route(spec: dict[str, Any]) -> Any:
-    """Send the request through the framework's test client; the framework's response object."""
+    """Send the request (Flask's test client, the ASGI app itself, Django's request factory); the response."""
     import json
     from urllib.parse import urlencode
 
@@ -146,9 +136,7 @@ def _sgx_route(spec: dict[str, Any]) -> Any:
         return client.open(spec["path"], method=method, query_string=query, headers=headers,
                            **({"json": body} if body is not None else {"data": form} if form else {}))
     if framework == "fastapi":
-        client = _sgx_fastapi_client(target)
-        extra = {"json": body} if body is not None else ({"data": form} if form and method != "GET" else {})
-        return client.request(method, spec["path"], params=query, headers=headers, **extra)
+        return _sgx_asgi_request(target, method, spec["path"], query, headers, body, form)
     from django.test import RequestFactory
 
     factory = RequestFactory()
@@ -211,7 +199,7 @@ def _sgx_attack(spec: dict[str, Any]) -> None:
 
 
 def _sgx_preload() -> None:
-    """Once per job, in the module process: framework test clients, Django settings, SQLite wrapping."""
+    """Once per job, in the module process: Flask's test tools, ASGI apps warmed, Django settings, SQLite wrapping."""
     import sqlite3
     import sys
 
@@ -222,12 +210,12 @@ def _sgx_preload() -> None:
             globals()[name] = sqlite3.connect
     if "flask" in sys.modules:
         import werkzeug.test  # noqa: F401
-    if "fastapi" in sys.modules:
-        import fastapi
+    if "starlette" in sys.modules:
+        import starlette.applications
 
         for value in list(globals().values()):
-            if isinstance(value, fastapi.FastAPI):
-                _sgx_fastapi_client(value)
+            if isinstance(value, starlette.applications.Starlette):
+                _sgx_asgi_warm(value)
     if "django" in sys.modules:
         from django.conf import settings
 
