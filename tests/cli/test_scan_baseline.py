@@ -71,6 +71,27 @@ def test_write_baseline_then_only_new_findings_are_reported(project: Path) -> No
     assert code == 1 and [f["cwe"] for f in findings] == [328]
 
 
+def test_suppressed_findings_are_in_the_sarif_only(project: Path) -> None:
+    """SARIF keeps them, marked as suppressed; text output and the exit code leave them out."""
+    assert scan(project, "--write-baseline", "base.json")[0] == 0
+    marked = APP.replace("import subprocess\n", "import subprocess\nimport pickle\n\n\n"
+                         "def load(blob):\n    return pickle.loads(blob)  # nosec\n")
+    (project / "app.py").write_text(marked, encoding="utf-8")
+    args = ("--baseline", "base.json", "--honour-inline")
+    text = subprocess.run([*safegen_command(), "scan", "app.py", *args], cwd=project, capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert text.returncode == 0 and "app.py:" not in text.stdout and "CWE-" not in text.stdout
+    sarif = subprocess.run([*safegen_command(), "scan", "app.py", *args, "--format", "sarif"], cwd=project,
+                           capture_output=True, text=True, timeout=300, check=False)
+    assert sarif.returncode == 0
+    results = json.loads(sarif.stdout)["runs"][0]["results"]
+    kinds = sorted((r["locations"][0]["physicalLocation"]["region"]["startLine"], r["suppressions"][0]["kind"])
+                   for r in results)
+    number = {text.strip().split("(")[0]: n for n, text in enumerate(marked.splitlines(), 1)}
+    assert (number["return hashlib.md5"], "external") in kinds and (number["subprocess.call"], "external") in kinds
+    assert (number["return pickle.loads"], "inSource") in kinds
+
+
 def test_an_entry_accepts_one_finding_only(project: Path) -> None:
     assert scan(project, "--write-baseline", "base.json")[0] == 0
     twice = APP + "\n\ndef digest2(data: bytes) -> str:\n    return hashlib.md5(data).hexdigest()\n"

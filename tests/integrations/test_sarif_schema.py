@@ -28,8 +28,8 @@ def validate(document: Any) -> None:
     jsonschema.Draft4Validator(SCHEMA).validate(document)
 
 
-def scan_sarif(*paths: str) -> tuple[int, Any]:
-    result = subprocess.run([str(SAFEGEN), "scan", *paths, "--format", "sarif", "-q"], cwd=SCAN_DATA,
+def scan_sarif(*paths: str, cwd: Path = SCAN_DATA) -> tuple[int, Any]:
+    result = subprocess.run([str(SAFEGEN), "scan", *paths, "--format", "sarif", "-q"], cwd=cwd,
                             capture_output=True, text=True, timeout=300, check=False)
     return result.returncode, json.loads(result.stdout)
 
@@ -47,6 +47,56 @@ def test_scan_sarif_is_valid(paths: tuple[str, ...], exit_code: int) -> None:
     validate(document)
     results = document["runs"][0]["results"]
     assert bool(results) == (exit_code == 1)
+
+
+ACCEPTED = """import hashlib
+import subprocess
+
+
+def digest(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()
+
+
+def archive(folder):
+    subprocess.call("tar czf backup.tgz " + folder, shell=True)
+"""
+LATER = """
+
+def token(s: bytes) -> str:
+    return hashlib.md5(s).hexdigest()  # nosec B324 - a cache key, not security
+
+
+def run(cmd):
+    return subprocess.check_output(cmd, shell=True)
+"""
+
+
+def test_suppressed_findings_stay_in_the_sarif_marked_as_suppressed(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(ACCEPTED, encoding="utf-8")
+    code, document = scan_sarif("app.py", "--write-baseline", "base.json", cwd=tmp_path)
+    assert code == 0
+    validate(document)
+    written = document["runs"][0]["results"]
+    assert len(written) == 2 and all(r["suppressions"][0]["kind"] == "external" for r in written)
+    (tmp_path / "app.py").write_text(ACCEPTED + LATER, encoding="utf-8")
+    code, document = scan_sarif("app.py", "--baseline", "base.json", "--honour-inline", cwd=tmp_path)
+    assert code == 1  # only the new, unsuppressed finding counts
+    validate(document)
+    lines = (ACCEPTED + LATER).splitlines()
+    token_line = next(n for n, text in enumerate(lines, 1) if "# nosec" in text)
+    by_line = {r["locations"][0]["physicalLocation"]["region"]["startLine"]: r for r in document["runs"][0]["results"]}
+    assert sorted(by_line) == [6, 10, token_line, len(lines)]
+    assert "suppressions" not in by_line[len(lines)]
+    for line in (6, 10):
+        [external] = by_line[line]["suppressions"]
+        assert external["kind"] == "external" and external["status"] == "accepted"
+        assert "base.json" in external["justification"]
+        assert external["location"]["physicalLocation"]["artifactLocation"]["uri"] == "base.json"
+    [in_source] = by_line[token_line]["suppressions"]
+    assert in_source["kind"] == "inSource" and in_source["justification"].startswith("# nosec B324")
+    assert in_source["location"]["physicalLocation"]["region"]["startLine"] == token_line
+    rules = document["runs"][0]["tool"]["driver"]["rules"]
+    assert all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in by_line.values())
 
 
 def test_generate_sarif_is_valid() -> None:

@@ -4,7 +4,8 @@ A baseline entry matches a finding by rule id, file and a hash of the normalized
 (whitespace collapsed, comments dropped), so moving or re-indenting the line keeps the match and changing
 its code ends it. Each entry suppresses one finding: two identical lines need two entries.
 Inline ``# nosec`` / ``# nosemgrep`` comments are ignored by the analyzers (generated code must not silence
-them); ``safegen scan --honour-inline`` applies them afterwards, here.
+them); ``safegen scan --honour-inline`` applies them afterwards, here. What a suppression removes is kept
+aside (``Suppression``) so that SARIF can still show it as suppressed.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from safegen.serde import Record
 from safegen.types import Finding, VerdictStatus
 
 FORMAT = 1
+EXTERNAL, IN_SOURCE = "external", "inSource"  # SARIF 2.1.0 suppression kinds (3.34.2): a baseline, a comment
 _INLINE = re.compile(r"#\s*(?:nosec|nosemgrep)\b(?P<rules>[:\s]*[\w.,\s-]*)?", re.IGNORECASE)
 _RULE_ID = re.compile(r"[A-Za-z]+\d+|[\w-]+(?:\.[\w-]+)+")  # B602, S324, safegen.rule-name (not prose)
 Lines = Callable[[str], list[str] | None]  # a file's lines by the path the report shows (None: unreadable)
@@ -115,36 +117,55 @@ def build(report: ScanReport, lines: Lines = disk_lines) -> Baseline:
     return Baseline(tuple(sorted(entries, key=lambda e: (e.path, e.line, e.rule_id))))
 
 
-def _inline_rules(lines: list[str], finding: Finding) -> Iterable[str | None]:
-    """For each suppression comment on the finding's lines: its rule list (None when bare)."""
+def _inline_comments(lines: list[str], finding: Finding) -> Iterable[tuple[int, str, str | None]]:
+    """Each suppression comment on the finding's lines: (line, the comment, its rule list or None when bare)."""
     for number in range(finding.line, (finding.end_line or finding.line) + 1):
         if 0 < number <= len(lines):
             for match in _INLINE.finditer(lines[number - 1]):
                 listed = [r for r in re.split(r"[\s,:]+", match.group("rules") or "") if _RULE_ID.fullmatch(r)]
-                yield " ".join(listed) if listed else None
+                yield number, match.group(0).strip(), " ".join(listed) if listed else None
 
 
-def inline_suppressed(finding: Finding, lines: list[str]) -> bool:
-    """A ``# nosec`` / ``# nosemgrep`` on the finding's lines, bare or naming its rule (S324 counts as B324).
+def inline_comment(finding: Finding, lines: list[str]) -> tuple[int, str] | None:
+    """The ``# nosec`` / ``# nosemgrep`` comment on the finding's lines that suppresses it, bare or naming its
+    rule (S324 counts as B324), as (line, comment); None when there is none.
 
     A merged finding keeps only the first tool's rule id, so a bandit id (B602) also names a finding that
     bandit or ruff reported along with semgrep on that line.
     """
     names = {finding.rule_id.upper(), (ruff_rule_to_bandit(finding.rule_id) or finding.rule_id).upper()}
     bandit_too = finding.tool not in ("bandit", "ruff") and bool({"bandit", "ruff"} & set(finding.also_reported_by))
-    for rules in _inline_rules(lines, finding):
+    for number, comment, rules in _inline_comments(lines, finding):
         listed = {r.upper() for r in rules.split()} if rules is not None else set()
         if rules is None or names & listed or (bandit_too and any(re.fullmatch(r"B\d{3}", r) for r in listed)):
-            return True
-    return False
+            return number, comment
+    return None
+
+
+def inline_suppressed(finding: Finding, lines: list[str]) -> bool:
+    """Whether an inline comment suppresses the finding (see ``inline_comment``)."""
+    return inline_comment(finding, lines) is not None
+
+
+@dataclass(frozen=True)
+class Suppression(Record):
+    """A finding a suppression took out of the report, with SARIF's ``kind`` (``external``: the baseline,
+    ``inSource``: a comment), why, and where the suppression is written (the baseline file, the comment's line)."""
+
+    finding: Finding
+    kind: str
+    justification: str = ""
+    path: str = ""
+    line: int = 0
 
 
 @dataclass(frozen=True)
 class Suppressed(Record):
-    """How many findings each kind of suppression removed."""
+    """How many findings each kind of suppression removed, and those findings."""
 
     baseline: int = 0
     inline: int = 0
+    findings: tuple[Suppression, ...] = ()
 
 
 def _with_findings(result: FileResult, findings: tuple[Finding, ...]) -> FileResult:
@@ -155,10 +176,12 @@ def _with_findings(result: FileResult, findings: tuple[Finding, ...]) -> FileRes
 
 
 def suppress(report: ScanReport, baseline: Baseline | None = None, *, honour_inline: bool = False,
-             lines: Lines = disk_lines) -> tuple[ScanReport, Suppressed]:
-    """The report without the findings the baseline accepts (and, if asked, those with an inline comment)."""
+             lines: Lines = disk_lines, baseline_file: str = "") -> tuple[ScanReport, Suppressed]:
+    """The report without the findings the baseline accepts (and, if asked, those with an inline comment);
+    the findings taken out come back in ``Suppressed.findings`` (``baseline_file``: the baseline's path)."""
     budget = Counter(e.key for e in baseline.entries) if baseline else Counter()
     by_baseline = by_inline = 0
+    removed: list[Suppression] = []
     files = []
     for result in report.files:
         if not result.findings:
@@ -167,14 +190,18 @@ def suppress(report: ScanReport, baseline: Baseline | None = None, *, honour_inl
         text = lines(result.path)
         kept = []
         for finding in result.findings:
-            if honour_inline and text is not None and inline_suppressed(finding, text):
+            comment = inline_comment(finding, text) if honour_inline and text is not None else None
+            if comment is not None:
                 by_inline += 1
+                removed.append(Suppression(finding, IN_SOURCE, comment[1], result.path, comment[0]))
                 continue
             entry = _entry(finding, result.path, text)
             if entry is not None and budget[entry.key] > 0:
                 budget[entry.key] -= 1
                 by_baseline += 1
+                where = f" {baseline_file}" if baseline_file else ""
+                removed.append(Suppression(finding, EXTERNAL, f"accepted in the baseline{where}", baseline_file))
                 continue
             kept.append(finding)
         files.append(_with_findings(result, tuple(kept)) if len(kept) != len(result.findings) else result)
-    return replace(report, files=tuple(files)), Suppressed(by_baseline, by_inline)
+    return replace(report, files=tuple(files)), Suppressed(by_baseline, by_inline, tuple(removed))

@@ -17,6 +17,7 @@ from safegen.errors import InputError
 from safegen.types import Severity
 
 if TYPE_CHECKING:
+    from safegen.analyzers.baseline import Suppression
     from safegen.analyzers.scan import ScanReport
     from safegen.config import Settings
 
@@ -98,10 +99,11 @@ def _fix(args: argparse.Namespace, settings: Settings, names: tuple[str, ...]) -
     return _report(args, report)
 
 
-def _suppressions(args: argparse.Namespace, report: ScanReport) -> ScanReport:
-    """--baseline / --write-baseline / --honour-inline applied to the report (safegen.analyzers.baseline)."""
+def _suppressions(args: argparse.Namespace, report: ScanReport) -> tuple[ScanReport, tuple[Suppression, ...]]:
+    """--baseline / --write-baseline / --honour-inline applied to the report (safegen.analyzers.baseline); the
+    report without the suppressed findings, and those findings (SARIF still lists them, as suppressed)."""
     if not (args.baseline or args.write_baseline or args.honour_inline):
-        return report
+        return report, ()
     from safegen.analyzers import baseline
 
     accepted = baseline.Baseline.load(args.baseline) if args.baseline else None
@@ -111,15 +113,17 @@ def _suppressions(args: argparse.Namespace, report: ScanReport) -> ScanReport:
         accepted.save(args.write_baseline)
         if not args.quiet:
             sys.stderr.write(f"safegen: wrote {len(accepted.entries)} finding(s) to {args.write_baseline}\n")
-    report, counts = baseline.suppress(report, accepted, honour_inline=bool(args.honour_inline))
+    report, counts = baseline.suppress(report, accepted, honour_inline=bool(args.honour_inline),
+                                       baseline_file=args.write_baseline or args.baseline or "")
     if not args.quiet and (counts.baseline or counts.inline):
         sys.stderr.write(f"safegen: suppressed {counts.baseline} finding(s) by the baseline, "
                          f"{counts.inline} by inline comments\n")
-    return report
+    return report, counts.findings
 
 
 def _report(args: argparse.Namespace, report: ScanReport) -> int:
-    report = _suppressions(args, report)
+    """The report in the chosen format; the exit code counts only the findings no suppression removed."""
+    report, suppressed = _suppressions(args, report)
     if args.format == "json":
         from safegen.report import scan_json
 
@@ -127,7 +131,7 @@ def _report(args: argparse.Namespace, report: ScanReport) -> int:
     elif args.format == "sarif":
         from safegen.report import sarif
 
-        text = sarif.render(report)
+        text = sarif.render(report, suppressed=suppressed)
     else:
         from safegen.report import scan_text
 

@@ -2,18 +2,24 @@
 
 Each rule carries ``properties.tags`` = ["security", "external/cwe/cwe-N"], a numeric
 ``security-severity`` and a ``precision``, so GitHub files the alerts under security with their CWE.
+Findings a baseline or an inline comment suppressed stay in the log with a ``suppressions`` entry
+(SARIF 2.1.0 3.27.23; kind "external" or "inSource"), so code scanning shows them as suppressed.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from safegen import __version__
 from safegen.analyzers.scan import FileResult, ScanReport
 from safegen.types import Finding, RunRecord, Severity
+
+if TYPE_CHECKING:
+    from safegen.analyzers.baseline import Suppression
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/safegen/safegen"
@@ -66,27 +72,42 @@ def _location(path: str, line: int, column: int = 0, end_line: int | None = None
                                  "region": region}}
 
 
-def to_data(report: ScanReport) -> dict[str, Any]:
-    """The SARIF log as plain data."""
+def _result(finding: Finding, rules: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    key = rule_key(finding)
+    if key not in rules:
+        rules[key] = _rule(finding)
+    properties: dict[str, Any] = {"tool": finding.tool, "severity": finding.severity.value}
+    if finding.cwe is not None:
+        properties["cwe"] = finding.cwe
+    if finding.also_reported_by:
+        properties["alsoReportedBy"] = list(finding.also_reported_by)
+    return {
+        "ruleId": key,
+        "ruleIndex": list(rules).index(key),
+        "level": LEVEL[finding.severity],
+        "message": {"text": finding.message or finding.rule_id},
+        "locations": [_location(finding.path, finding.line, finding.column, finding.end_line)],
+        "properties": properties,
+    }
+
+
+def _suppression(suppression: Suppression) -> dict[str, Any]:
+    """A SARIF suppression object: accepted, with its justification and where it is written."""
+    data: dict[str, Any] = {"kind": suppression.kind, "status": "accepted"}
+    if suppression.justification:
+        data["justification"] = suppression.justification
+    if suppression.path:
+        data["location"] = _location(suppression.path, suppression.line) if suppression.line else \
+            {"physicalLocation": {"artifactLocation": {"uri": artifact_uri(suppression.path),
+                                                       "uriBaseId": "%SRCROOT%"}}}
+    return data
+
+
+def to_data(report: ScanReport, suppressed: Sequence[Suppression] = ()) -> dict[str, Any]:
+    """The SARIF log as plain data; ``suppressed`` findings follow the others, marked as suppressed."""
     rules: dict[str, dict[str, Any]] = {}
-    results = []
-    for finding in report.findings:
-        key = rule_key(finding)
-        if key not in rules:
-            rules[key] = _rule(finding)
-        properties: dict[str, Any] = {"tool": finding.tool, "severity": finding.severity.value}
-        if finding.cwe is not None:
-            properties["cwe"] = finding.cwe
-        if finding.also_reported_by:
-            properties["alsoReportedBy"] = list(finding.also_reported_by)
-        results.append({
-            "ruleId": key,
-            "ruleIndex": list(rules).index(key),
-            "level": LEVEL[finding.severity],
-            "message": {"text": finding.message or finding.rule_id},
-            "locations": [_location(finding.path, finding.line, finding.column, finding.end_line)],
-            "properties": properties,
-        })
+    results = [_result(finding, rules) for finding in report.findings]
+    results += [{**_result(s.finding, rules), "suppressions": [_suppression(s)]} for s in suppressed]
     notifications = [{
         "level": "error",
         "message": {"text": f"{error.tool}: {error.message}"},
@@ -117,9 +138,10 @@ def to_data(report: ScanReport) -> dict[str, Any]:
     }
 
 
-def render(report: ScanReport, contents: dict[str, str] | None = None) -> str:
+def render(report: ScanReport, contents: dict[str, str] | None = None,
+           suppressed: Sequence[Suppression] = ()) -> str:
     """The SARIF log as JSON; ``contents`` embeds files' text by path (for generated code not on disk)."""
-    data = to_data(report)
+    data = to_data(report, suppressed)
     if contents:
         data["runs"][0]["artifacts"] = [{"location": {"uri": artifact_uri(path), "uriBaseId": "%SRCROOT%"},
                                          "contents": {"text": text}} for path, text in contents.items()]
