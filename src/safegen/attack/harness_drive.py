@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # defined by harness_core, which precedes this text in the sandbox
     from safegen.attack.harness_asgi import _sgx_asgi_request, _sgx_asgi_warm
-    from safegen.attack.harness_core import _SGX_TAG, _sgx_hit, _sgx_install_sqlite, _SgxState
+    from safegen.attack.harness_core import (
+        _SGX_TAG,
+        _sgx_hit,
+        _sgx_install_sqlite,
+        _SgxState,
+    )
 
 
 class _SgxPrincipal(dict):  # type: ignore[type-arg]

@@ -10,7 +10,13 @@ from mcp.server.fastmcp import FastMCP
 from pydantic import Field
 
 from safegen.config import Settings
-from safegen.mcpserver.tools import AttackResult, FuzzResult, HardenResult, ScanResult, ToolBox
+from safegen.mcpserver.tools import (
+    AttackResult,
+    FuzzResult,
+    HardenResult,
+    ScanResult,
+    ToolBox,
+)
 
 INSTRUCTIONS = ("safegen checks and hardens Python code: scan_code reports weaknesses with CWE, line and fix; "
                 "harden_code repairs vulnerable code with an LLM and the analyzers; fuzz_function runs one "
