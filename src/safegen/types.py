@@ -152,6 +152,32 @@ class LLMCall(Record):
 
 
 @dataclass(frozen=True)
+class ConfirmedAttack(Record):
+    """An exploit an oracle confirmed in the sandbox, with what replays it."""
+
+    probe: str
+    cwe: int | None
+    target: str
+    input: str
+    evidence: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class AttackSummary(Record):
+    """What the attack stage did to one candidate. Errors mean some probes could not decide (fail closed)."""
+
+    confirmed: tuple[ConfirmedAttack, ...] = ()
+    probes: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+    @property
+    def rank(self) -> int:
+        """0: survived every probe that ran; 1: some probes undecided; 2: an exploit confirmed."""
+        return 2 if self.confirmed else 1 if self.errors else 0
+
+
+@dataclass(frozen=True)
 class Candidate(Record):
     """One version of the code: a sample, a repair, or a two-step generation."""
 
@@ -166,6 +192,8 @@ class Candidate(Record):
     score: float | None = None
     error: str | None = None
     answer: str | None = None  # the model's answer (clipped), kept when no code could be taken from it
+    attacks: AttackSummary | None = None  # the attack stage's probes in the sandbox, when it ran
+    derived: TestOutcome | None = None  # the trusted tests derived from the requirement, when they ran
 
 
 @dataclass(frozen=True)
@@ -187,6 +215,9 @@ class RunObservations(Record):
 
     security_topics: tuple[str, ...] | None = None  # strategies/relevance.py, where the strategy asked
     imports: tuple[str, ...] | None = None  # the modules the imports step chose (HexaCoder's first step)
+    derived_tests: int | None = None  # tests the model derived from the requirement (after parsing)
+    trusted_tests: int | None = None  # of those, trusted by the candidates' agreement
+    rule_fixes: tuple[str, ...] = ()  # "rule-id -> fix-id" applied by rule, not by the model
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,9 @@ def _add_run_options(parser: argparse.ArgumentParser, *, strategy_required: bool
     parser.add_argument("--samples", dest="bench_samples", type=int, default=1,
                         help="independent generations per task, for pass@k (default 1)")
     parser.add_argument("--out", required=True, help="run folder: records are appended here; rerun to resume")
+    parser.add_argument("--option", dest="strategy_options", action="append", default=[], metavar="NAME=VALUE",
+                        help="a flag of the strategy, e.g. --option attacks=true --option samples=3 (repeat; see "
+                             "`safegen strategies`); recorded in the run")
     parser.add_argument("--max-rounds", dest="max_rounds", type=int, help="repair rounds per loop")
     add_model_options(parser)
     add_sandbox_options(parser)
@@ -123,6 +126,30 @@ def _judges(args: argparse.Namespace) -> tuple[str, ...] | None:
     return names
 
 
+def strategy_options(pairs: list[str]) -> dict[str, Any]:
+    """``NAME=VALUE`` pairs as constructor flags: true/false, integers, numbers, none, else text."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name.strip().isidentifier():
+            raise InputError(f"--option {pair!r} is not NAME=VALUE", hint="for example --option attacks=true")
+        value: Any = text.strip()
+        lowered = value.lower()
+        if lowered in ("true", "false"):
+            value = lowered == "true"
+        elif lowered == "none":
+            value = None
+        else:
+            for kind in (int, float):
+                try:
+                    value = kind(value)
+                    break
+                except ValueError:
+                    continue
+        options[name.strip()] = value
+    return options
+
+
 def _check_counts(args: argparse.Namespace) -> None:
     if getattr(args, "limit", None) is not None and args.limit < 1:
         raise InputError("--limit must be at least 1")
@@ -155,7 +182,7 @@ def run_command(args: argparse.Namespace) -> int:
     STRATEGIES.get(args.strategy)  # unknown names fail before anything is loaded
     settings = _settings(args)
     out = Path(args.out)
-    manifest = run_benchmark(_spec(args, out), settings)
+    manifest = run_benchmark(_spec(args, out, options=strategy_options(args.strategy_options)), settings)
     progress.note(f"{manifest['judged']}/{manifest['expected']} outputs judged; records in {out}")
     write_output(render(build_report([out]), "markdown"), None)
     return 0
@@ -199,11 +226,12 @@ def ablate_command(args: argparse.Namespace) -> int:
     settings = _settings(args)
     root = Path(args.out)
     folders = [root / args.strategy]
-    run_benchmark(_spec(args, folders[0]), settings)
+    base = strategy_options(args.strategy_options)
+    run_benchmark(_spec(args, folders[0], options=base), settings)
     for variant in chosen:
         folder = root / f"{args.strategy}-{variant.name}"
         progress.note(f"ablation {args.strategy} ({variant.name}): {variant.options}")
-        run_benchmark(_spec(args, folder, variant.name, variant.options), settings)
+        run_benchmark(_spec(args, folder, variant.name, {**base, **variant.options}), settings)
         folders.append(folder)
     report = build_report(folders)
     write_all(report, root)

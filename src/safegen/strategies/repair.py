@@ -14,7 +14,7 @@ from typing import Protocol
 from safegen import progress
 from safegen.backends.interface import ChatMessage
 from safegen.prompts import templates
-from safegen.strategies import stages
+from safegen.strategies import stages, verification
 from safegen.strategies.state import RunState
 from safegen.types import Candidate, RepairRound
 
@@ -60,6 +60,10 @@ def judge_kept(state: RunState, parent: Candidate, child: Candidate) -> str | No
     if tests_broken(parent, child):
         failed = f" ({child.tests.failed} of {child.tests.total} failed)" if child.tests else ""
         return f"breaks the visible tests{failed}"
+    if verification.newly_fails_derived(parent, child):
+        return "fails trusted tests derived from the requirement that its parent passed"
+    if verification.confirmed_count(child) > verification.confirmed_count(parent):
+        return "more confirmed exploits than its parent"
     if stages.verdict_key(child) > stages.verdict_key(parent):
         return f"more or worse findings than its parent ({verdict_brief(child)} vs {verdict_brief(parent)})"
     return None

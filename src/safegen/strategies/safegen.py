@@ -10,7 +10,7 @@ from safegen.backends.interface import ChatMessage
 from safegen.config import Settings
 from safegen.prompts import templates
 from safegen.serde import Record
-from safegen.strategies import repair, sources, stages
+from safegen.strategies import repair, sources, stages, verification
 from safegen.strategies.base import StagedStrategy, sampling_temperature
 from safegen.strategies.postprocess import (
     AnswerStep,
@@ -20,6 +20,7 @@ from safegen.strategies.postprocess import (
 )
 from safegen.strategies.relevance import security_topics
 from safegen.strategies.state import RunState
+from safegen.strategies.verify_options import OFF, VerifyOptions
 from safegen.types import Candidate
 
 
@@ -40,6 +41,9 @@ class SafegenOptions(Record):
     plain_fallback: bool
     prefill: bool
     topic_gate: bool
+    plain_vote: bool = False
+    attack_rounds: int = 0
+    verify: VerifyOptions = OFF
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,6 +80,14 @@ class SafegenStrategy(StagedStrategy[SafegenOptions]):
     plain_fallback: bool = True
     prefill: bool = True
     topic_gate: bool = True
+    # Execution-grounded checks (strategies/verification.py), off until measured on the SecCodePLT dev split.
+    attacks: bool = False  # probe each candidate in the sandbox; repair confirmed exploits
+    attack_agent: bool = False  # the model proposes exploit inputs too
+    attack_repairs: int | None = 2  # repair rounds fed with confirmed exploits (with ``attacks``)
+    derived_tests: bool = False  # tests derived from the requirement, trusted where the answers agree
+    plain_vote: bool = False  # on security tasks, also ask the plain prompt: a second program to vote and rank
+    rule_fixes: bool = False  # verified rule fixes of the findings the model's repairs left
+    evidence_first: bool = False  # rank executed evidence (tests, attacks) before the static verdict
 
     def options(self, settings: Settings) -> SafegenOptions:
         rounds = settings.max_rounds
@@ -88,7 +100,10 @@ class SafegenStrategy(StagedStrategy[SafegenOptions]):
             temperature=sampling_temperature(settings), static_rounds=capped(self.static_rounds),
             tests_rounds=capped(self.tests_rounds), fuzz_rounds=capped(self.fuzz_rounds), fix_imports=self.fix_imports,
             prune_imports=self.prune_imports, drop_self_tests=self.drop_self_tests, plain_fallback=self.plain_fallback,
-            prefill=self.prefill, topic_gate=self.topic_gate)
+            prefill=self.prefill, topic_gate=self.topic_gate, plain_vote=self.plain_vote,
+            attack_rounds=capped(self.attack_repairs) if self.attacks else 0,
+            verify=VerifyOptions(attacks=self.attacks, attack_agent=self.attack_agent, derived_tests=self.derived_tests,
+                                 rule_fixes=self.rule_fixes, evidence_first=self.evidence_first))
 
     def answer_steps(self, options: SafegenOptions) -> tuple[AnswerStep, ...]:
         steps = (FixImports(), DropSelfTests(), PruneImports())  # each named after the option that keeps it
@@ -108,17 +123,29 @@ class SafegenStrategy(StagedStrategy[SafegenOptions]):
                 base, prefix = _opening(state, system, prefill=opts.prefill)
             samples = stages.generate(state, base, origin="resample", temperature=stages.retry_temperature(state),
                                       seed=state.settings.seed + 500, prefix=prefix)
-        stages.analyze(state, samples, scored=True)
-        start = stages.best(state, use_score=True)
+        samples = stages.analyze(state, samples, scored=True)
         asked_plain = False
-        if start is None and opts.plain_fallback:  # the security prompt itself may derail it (imports, loops)
+        if opts.plain_vote and relevant and system != templates.SYSTEM_PLAIN:  # a second, independent program
+            samples = [*samples, _ask_plain(state)[1]]
+            asked_plain = True
+        verification.derive(state, samples)
+        start = stages.best(state, use_score=True)
+        if start is None and opts.plain_fallback and not asked_plain:  # the security prompt may derail it
             _ask_plain(state)
             asked_plain = True
             start = stages.best(state, use_score=True)
         if start is None:
             return None
+        verification.derive(state, [start])  # no answer had code before the plain one: it alone decides trust
         current = repair.repair_loop(state, start, base, sources.STATIC, max_rounds=opts.static_rounds,
                                      scored=True, use_score=True)
+        fixed = verification.rule_fix(state, stages.best(state, use_score=True) or current)
+        if fixed is not None and fixed.candidate_id not in state.rejected:
+            current = fixed
+        if opts.attack_rounds > 0:
+            current = repair.repair_loop(state, stages.best(state, use_score=True) or current, base,
+                                         verification.ATTACKS, max_rounds=opts.attack_rounds,
+                                         first_round=len(state.rounds) + 1, scored=True)
         if opts.tests_rounds > 0:
             current = repair.repair_loop(state, current, base, sources.TESTS, max_rounds=opts.tests_rounds,
                                          first_round=len(state.rounds) + 1, scored=True)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 from safegen.backends.interface import ChatMessage, Completion, GenerationParams
 from safegen.errors import ExtractionError, SafegenError
 from safegen.prompts import templates
-from safegen.strategies import codecheck, postprocess
+from safegen.strategies import codecheck, postprocess, verification
 from safegen.strategies.state import RunState
 from safegen.types import (
     AnalyzerFailure,
@@ -213,7 +213,7 @@ def analyze(state: RunState, candidates: Sequence[Candidate], *, tests: bool = T
             changes["tests"] = check_tests(state, candidate.code)
         if scored:
             changes["score"] = score(state, candidate.code)
-        done[candidate.candidate_id] = state.update(candidate, **changes)
+        done[candidate.candidate_id] = verification.examine(state, state.update(candidate, **changes))
     return [done.get(c.candidate_id, state.get(c.candidate_id)) for c in candidates]
 
 
@@ -272,10 +272,17 @@ def verdict_key(candidate: Candidate) -> tuple[int, int, int]:
 def selection_key(state: RunState, candidate: Candidate, *, use_score: bool = False) -> tuple[Any, ...]:
     """Smaller is better: entry point intact, then the verdict (status, severity mass, count: never worse),
     then visible tests, then (optionally) the learned score, then fuzz defects. Tests come before the score:
-    among equally clean versions the one that works wins; the score only breaks the remaining ties."""
+    among equally clean versions the one that works wins; the score only breaks the remaining ties.
+
+    With ``evidence_first`` (strategies/verification.py) executed evidence comes before the verdict: the
+    visible and trusted derived tests pass, then the attacks fail, then the verdict and the rest."""
     signature_bad = 0 if state.signature_ok(candidate) else 1
     learned = candidate.score if use_score and candidate.score is not None else 0.0
-    return (signature_bad, *verdict_key(candidate), 1 if fails_tests(candidate) else 0, learned, defect_count(candidate))
+    tests_bad = 1 if fails_tests(candidate) else 0
+    if state.verify.evidence_first:
+        return (signature_bad, tests_bad, *verification.evidence_key(candidate), *verdict_key(candidate), learned,
+                defect_count(candidate))
+    return (signature_bad, *verdict_key(candidate), tests_bad, learned, defect_count(candidate))
 
 
 def fails_tests(candidate: Candidate) -> bool:

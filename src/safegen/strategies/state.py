@@ -6,7 +6,7 @@ import dataclasses
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from safegen import progress
 from safegen.backends.interface import (
@@ -20,6 +20,9 @@ from safegen.serde import Record
 from safegen.strategies import codecheck
 from safegen.strategies.interface import StrategyContext
 from safegen.strategies.postprocess import AnswerStep
+from safegen.strategies.verify_options import OFF, VerifyOptions
+if TYPE_CHECKING:
+    from safegen.verify import TrustedTests
 from safegen.types import (
     Candidate,
     LLMCall,
@@ -88,6 +91,9 @@ class RunState:
             self.reference_signature = codecheck.signature(task.requirement, self.entry_point)
         self.seeds: list[Any] | None = None
         self.observations = RunObservations()  # what the run found out on the way (not a knob)
+        verify = getattr(options, "verify", OFF)
+        self.verify: VerifyOptions = verify if isinstance(verify, VerifyOptions) else OFF
+        self.trusted: TrustedTests | None = None  # the derived tests the candidates agreed with, once derived
         self._start = time.perf_counter()
         self.started_at = datetime.now(UTC).isoformat(timespec="seconds")
 

@@ -1,0 +1,201 @@
+"""Execution-grounded verification: attacks an oracle confirms, tests derived from the requirement that the
+candidates agree with, and rule fixes verified by running the code. Each part is a flag of ``VerifyOptions``.
+
+A confirmed attack or a failed trusted test is evidence; a model's opinion never is. With ``evidence_first``
+the ranking (stages.selection_key) puts executed evidence before the static verdict: entry point intact,
+the examples and trusted derived tests pass, the attacks fail, then the verdict, then the learned score.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from safegen.errors import SafegenError
+from safegen.prompts import templates
+from safegen.strategies.state import RunState
+from safegen.strategies.verify_options import OFF, VerifyOptions
+from safegen.types import AttackSummary, Candidate, ConfirmedAttack, TestOutcome
+
+__all__ = ["ATTACKS", "OFF", "ConfirmedAttacks", "VerifyOptions", "attack", "derive", "evidence_key", "examine",
+           "newly_fails_derived", "rule_fix"]
+
+ATTACK_BUDGET = 20.0  # seconds of probing per candidate; what is left undecided counts as not survived
+MAX_EXPLOITS_SHOWN = 3
+
+
+# --- attacks ------------------------------------------------------------------------------------
+def attack(state: RunState, candidate: Candidate) -> Candidate:
+    """The attack stage's summary on ``candidate`` (once); a stage that failed leaves it undecided."""
+    sandbox = state.ctx.sandbox
+    if not state.verify.attacks or sandbox is None or not candidate.code or candidate.attacks is not None:
+        return candidate
+    from safegen.attack import attack as run_attack
+
+    backend = state.backend.for_purpose("attack-agent") if state.verify.attack_agent else None
+    try:
+        report = run_attack(candidate.code, state.task, sandbox=sandbox, backend=backend,  # type: ignore[arg-type]
+                            budget=ATTACK_BUDGET)
+        summary = AttackSummary(
+            confirmed=tuple(ConfirmedAttack(e.probe, e.cwe, e.target, e.input, e.evidence, e.line)
+                            for e in report.exploits),
+            probes=tuple(report.probes), errors=tuple(report.errors))
+    except SafegenError as exc:
+        summary = AttackSummary(errors=(f"the attack stage failed: {exc}",))
+    return state.update(candidate, attacks=summary)
+
+
+def attack_rank(candidate: Candidate) -> int:
+    """0 survived, 1 undecided (or not attacked), 2 exploited."""
+    return 1 if candidate.attacks is None else candidate.attacks.rank
+
+
+def confirmed_count(candidate: Candidate) -> int:
+    return len(candidate.attacks.confirmed) if candidate.attacks else 0
+
+
+def describe_exploits(summary: AttackSummary) -> str:
+    """The confirmed exploits as repair feedback: what was sent, what the oracle saw, where."""
+    lines = []
+    for exploit in summary.confirmed[:MAX_EXPLOITS_SHOWN]:
+        where = f" (line {exploit.line})" if exploit.line else ""
+        cwe = f"CWE-{exploit.cwe} " if exploit.cwe else ""
+        lines.append(f"- {cwe}{exploit.probe} on {exploit.target}{where}: the input {exploit.input[:300]} "
+                     f"led to: {exploit.evidence[:300]}")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ConfirmedAttacks:
+    """Exploits confirmed in the sandbox, with their reproducers; a repair must keep everything (trusted
+    derived tests included, as every repair) and leave fewer confirmed exploits."""
+
+    kind: str = "attack"
+    repairs_best: bool = False
+
+    def feedback(self, state: RunState, candidate: Candidate) -> str | None:
+        if candidate.attacks is None or not candidate.attacks.confirmed:
+            return None
+        from safegen.strategies.repair import required_signature
+
+        keep = templates.keep_entry(state.entry_point, required_signature(state, candidate))
+        return ("Running your code in a sandbox with an attacker's inputs confirmed these exploits:\n\n"
+                f"{describe_exploits(candidate.attacks)}\n\n"
+                "Fix the code so that these inputs are handled safely, without changing what it does for "
+                "ordinary valid input." + keep + " Answer with the complete corrected code in one ```python block.")
+
+    def examine(self, state: RunState, candidate: Candidate) -> Candidate:
+        return attack(state, candidate)
+
+    def judge(self, state: RunState, parent: Candidate, child: Candidate) -> str | None:
+        from safegen.strategies.repair import judge_kept
+
+        reason = judge_kept(state, parent, child)
+        if reason is None and confirmed_count(child) >= confirmed_count(parent):
+            return f"confirmed exploits not reduced ({confirmed_count(child)} >= {confirmed_count(parent)})"
+        return reason
+
+
+ATTACKS = ConfirmedAttacks()
+
+
+# --- derived tests ------------------------------------------------------------------------------
+def _outcome(result: Any) -> TestOutcome | None:
+    """A candidate's result on the trusted tests as a TestOutcome; None when no trusted test ran."""
+    runs = getattr(result, "runs", ())
+    if not runs:
+        return None
+    failed = [run for run in runs if not run.passed]
+    message = "; ".join(f"{run.name}: {run.message[:200]}" for run in failed[:3])
+    return TestOutcome(passed=not failed, total=len(runs), failed=len(failed), message=message)
+
+
+def derive(state: RunState, candidates: Sequence[Candidate]) -> None:
+    """Derive tests from the requirement once, let ``candidates`` (independent answers) vote on them, and
+    record each candidate's result on the trusted ones."""
+    sandbox = state.ctx.sandbox
+    if not state.verify.derived_tests or sandbox is None or state.trusted is not None:
+        return
+    from safegen.verify import DerivedTests, agreement, derive_tests
+
+    pool = [state.get(c.candidate_id) for c in candidates if c.code]
+    if not pool:
+        return
+    try:
+        tests = derive_tests(state.task, state.backend.for_purpose("derive-tests"), entry_point=state.entry_point)
+    except SafegenError as exc:
+        state.note_error(f"deriving tests failed: {exc}")
+        tests = DerivedTests(entry_point=state.entry_point, notes=(str(exc),))
+    trusted = agreement(tests, pool, sandbox)
+    state.trusted = trusted
+    state.observations = dataclasses.replace(state.observations, derived_tests=len(tests.tests),
+                                             trusted_tests=len(trusted.tests))
+    for candidate in pool:
+        state.update(state.get(candidate.candidate_id), derived=_outcome(trusted.result(candidate.candidate_id)))
+
+
+def check_derived(state: RunState, candidate: Candidate) -> Candidate:
+    """The trusted derived tests on a later candidate (a repair, a fix), once."""
+    trusted, sandbox = state.trusted, state.ctx.sandbox
+    if trusted is None or not trusted.tests or sandbox is None or not candidate.code or candidate.derived:
+        return candidate
+    from safegen.verify import check
+
+    return state.update(candidate, derived=_outcome(check(trusted, candidate, sandbox)))
+
+
+def fails_derived(candidate: Candidate) -> bool:
+    return candidate.derived is not None and not candidate.derived.passed
+
+
+def newly_fails_derived(parent: Candidate, child: Candidate) -> bool:
+    """The child fails more trusted derived tests than its parent (or cannot run them where the parent passed)."""
+    if parent.derived is None:
+        return False
+    if child.derived is None:
+        return parent.derived.failed < parent.derived.total
+    return child.derived.failed > parent.derived.failed
+
+
+def examine(state: RunState, candidate: Candidate) -> Candidate:
+    """Every enabled check on one analyzed candidate: its trusted derived tests, then the attacks."""
+    return attack(state, check_derived(state, candidate))
+
+
+def evidence_key(candidate: Candidate) -> tuple[int, int]:
+    """Smaller is better: passes the trusted derived tests, then survives the attacks."""
+    return (1 if fails_derived(candidate) else 0, attack_rank(candidate))
+
+
+# --- rule fixes ---------------------------------------------------------------------------------
+def rule_fix(state: RunState, candidate: Candidate) -> Candidate | None:
+    """A version of ``candidate`` with the verified rule fixes of its findings applied, analyzed and examined
+    like any repair; None when no fix applied. It is rejected (kept out of ranking) if it lost anything."""
+    verdict, sandbox, analyzer = candidate.verdict, state.ctx.sandbox, state.ctx.analyzer
+    if not state.verify.rule_fixes or verdict is None or not verdict.findings or analyzer is None:
+        return None
+    from safegen.fixes import apply_rule_fixes
+    from safegen.strategies import stages
+    from safegen.strategies.repair import judge_kept
+
+    try:
+        outcome = apply_rule_fixes(candidate.code, verdict.findings, ensemble=analyzer,  # type: ignore[arg-type]
+                                   sandbox=sandbox, tests=state.task.tests,  # type: ignore[arg-type]
+                                   entry_point=state.entry_point)
+    except SafegenError as exc:
+        state.note_error(f"rule fixes on {candidate.candidate_id} failed: {exc}")
+        return None
+    if not outcome.changed or not outcome.fixed:
+        return None
+    child = state.add(Candidate(candidate_id=state.new_id(), code=outcome.code, origin="rule-fix",
+                                round=candidate.round, parent=candidate.candidate_id))
+    child = stages.analyze(state, [child], scored=candidate.score is not None)[0]
+    reason = judge_kept(state, candidate, child)
+    if reason:
+        return state.reject(child, reason)
+    applied = tuple(f"{fix.finding.rule_id} -> {fix.fix_id}" for fix in outcome.fixed)
+    state.observations = dataclasses.replace(state.observations,
+                                             rule_fixes=state.observations.rule_fixes + applied)
+    return child

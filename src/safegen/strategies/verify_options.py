@@ -1,0 +1,21 @@
+"""The flags of the execution-grounded checks (strategies/verification.py), shared by every strategy's options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from safegen.serde import Record
+
+
+@dataclass(frozen=True)
+class VerifyOptions(Record):
+    """Which execution-grounded checks a run uses (all off: the strategy as published)."""
+
+    attacks: bool = False  # probe every candidate in the sandbox (safegen.attack); confirmed exploits are repaired
+    attack_agent: bool = False  # the model proposes task-specific exploit inputs too
+    derived_tests: bool = False  # the model derives tests from the requirement; the candidates vote on them
+    rule_fixes: bool = False  # mechanical fixes of findings the model's repairs left (safegen.fixes)
+    evidence_first: bool = False  # rank by executed evidence before the static verdict
+
+
+OFF = VerifyOptions()

@@ -1,0 +1,136 @@
+"""The execution-grounded checks in the loop: confirmed attacks repaired with their reproducer, trusted derived
+tests guarding repairs, verified rule fixes, and evidence before the verdict in the ranking.
+
+The model is scripted (control flow); the sandbox, the attack probes, the analyzers and the fixes are real.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from strategy_helpers import fenced
+
+from safegen.backends.interface import ChatMessage, GenerationParams
+from safegen.strategies import stages
+from safegen.strategies.repair import judge_kept
+from safegen.strategies.safegen import SafegenStrategy
+from safegen.strategies.state import RunState
+from safegen.strategies.verify_options import VerifyOptions
+from safegen.types import Candidate, Finding, Severity, Task, TestOutcome, Verdict, VerdictStatus
+from safegen.verify.derive import SYSTEM as DERIVE_SYSTEM
+
+FIXTURES = Path(__file__).resolve().parents[1] / "attack" / "fixtures"
+VULNERABLE_READ = (FIXTURES / "path-traversal" / "vulnerable.py").read_text()
+FIXED_READ = (FIXTURES / "path-traversal" / "fixed.py").read_text()
+READ_TASK = Task("read", "Write a function read_static(filename: str) -> str that returns the text of the file "
+                         "named filename from the static folder.", entry_point="read_static")
+
+ADD_TAX = "def add_tax(price: float) -> float:\n    return round(price * 1.2, 2)\n"
+ADD_TAX_YAML = "import yaml\n\n\ndef add_tax(price: float) -> float:\n    yaml.load('a: 1', Loader=yaml.Loader)\n    return round(price * 1.2, 2)\n"
+WRONG_TAX = "def add_tax(price: float) -> float:\n    return price\n"
+TAX_TASK = Task("tax", "Write a function add_tax(price: float) -> float that adds 20% tax, rounded to cents.",
+                entry_point="add_tax")
+TAX_TESTS = "def test_ten():\n    assert add_tax(10.0) == 12.0\n\ndef test_zero():\n    assert add_tax(0.0) == 0.0\n"
+
+
+class Routed:
+    """Replies by request: code, derived tests, attack feedback, static feedback (each list's last repeats)."""
+
+    def __init__(self, code: Sequence[str], *, tests: str = "", attack: Sequence[str] = (),
+                 static: Sequence[str] = ()) -> None:
+        self.replies = {"code": list(code), "attack": list(attack), "static": list(static), "derive": [tests]}
+        self.log: list[str] = []
+
+    def __call__(self, messages: Sequence[ChatMessage], params: GenerationParams) -> str:
+        last = messages[-1].content
+        if messages[0].content == DERIVE_SYSTEM:
+            kind = "derive"
+        elif last.startswith("Running your code in a sandbox"):
+            kind = "attack"
+        elif last.startswith("A static security analysis"):
+            kind = "static"
+        else:
+            kind = "code"
+        self.log.append(kind)
+        queue = self.replies[kind]
+        reply = queue.pop(0) if len(queue) > 1 else queue[0]
+        return reply if kind == "derive" else fenced(reply)
+
+
+def _run(make_ctx, script: Routed, task: Task, **flags: object):  # type: ignore[no-untyped-def]
+    strategy = SafegenStrategy(imports_step=False, fuzz_rounds=0, tests_rounds=0, **flags)  # type: ignore[arg-type]
+    return strategy.run(task, make_ctx(script))
+
+
+def test_a_confirmed_attack_is_repaired_with_its_reproducer(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    script = Routed([VULNERABLE_READ], attack=[FIXED_READ])
+    record = _run(make_ctx, script, READ_TASK, attacks=True, static_rounds=0)
+    first = record.candidates[0]
+    assert first.attacks is not None and any(a.probe == "path-traversal" for a in first.attacks.confirmed)
+    attack_round = next(r for r in record.rounds if r.kind == "attack")
+    assert attack_round.accepted and "path-traversal" in attack_round.prompt and "../" in attack_round.prompt
+    assert record.final is not None and record.final.code.strip() == FIXED_READ.strip()
+    assert record.final.attacks is not None and not record.final.attacks.confirmed
+
+
+def test_without_the_flag_nothing_is_attacked(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    record = _run(make_ctx, Routed([VULNERABLE_READ]), READ_TASK, static_rounds=0)
+    assert all(c.attacks is None for c in record.candidates) and "attack" not in {r.kind for r in record.rounds}
+
+
+def test_a_repair_that_breaks_a_trusted_derived_test_is_rejected(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    script = Routed([ADD_TAX_YAML], tests=fenced(TAX_TESTS),
+                    static=["def add_tax(price: float) -> float:\n    return price\n"])
+    record = _run(make_ctx, script, TAX_TASK, derived_tests=True, static_rounds=1)
+    assert record.observations.trusted_tests == 2 and "derive" in script.log
+    assert record.candidates[0].derived == TestOutcome(passed=True, total=2, failed=0, message="")
+    static_round = next(r for r in record.rounds if r.kind == "static")
+    assert not static_round.accepted and "derived" in static_round.reason
+    assert record.final is not None and "1.2" in record.final.code
+
+
+def test_findings_the_model_leaves_are_fixed_by_rule_and_recorded(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    script = Routed([ADD_TAX_YAML], static=[ADD_TAX_YAML])  # the model's repair changes nothing
+    record = _run(make_ctx, script, TAX_TASK, rule_fixes=True, static_rounds=1)
+    assert record.final is not None and record.final.origin == "rule-fix"
+    assert "yaml.safe_load" in record.final.code and record.final.verdict is not None
+    assert record.final.verdict.status is VerdictStatus.SECURE
+    assert any("yaml" in fix for fix in record.observations.rule_fixes)
+
+
+def _state(make_ctx, evidence_first: bool) -> RunState:  # type: ignore[no-untyped-def]
+    class Options:
+        verify = VerifyOptions(evidence_first=evidence_first)
+
+    return RunState(TAX_TASK, make_ctx(Routed([ADD_TAX])), "safegen", Options())  # type: ignore[arg-type]
+
+
+def _candidate(cid: str, code: str, *, low_finding: bool, tests_pass: bool) -> Candidate:
+    findings = (Finding("bandit", "B101", 703, Severity.LOW, 1, "assert used"),) if low_finding else ()
+    verdict = Verdict(VerdictStatus.VULNERABLE if findings else VerdictStatus.SECURE, findings)
+    return Candidate(cid, code, "sample", verdict=verdict,
+                     tests=TestOutcome(passed=tests_pass, total=2, failed=0 if tests_pass else 2))
+
+
+def test_evidence_first_ranks_working_code_above_a_clean_broken_one(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    for evidence_first, winner in ((True, "works"), (False, "clean")):
+        state = _state(make_ctx, evidence_first)
+        state.add(_candidate("clean", WRONG_TAX, low_finding=False, tests_pass=False))
+        state.add(_candidate("works", ADD_TAX, low_finding=True, tests_pass=True))
+        assert stages.rank(state)[0].candidate_id == winner
+
+
+def test_never_worse_holds_for_derived_tests_and_confirmed_exploits(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    from safegen.types import AttackSummary, ConfirmedAttack
+
+    state = _state(make_ctx, True)
+    parent = state.add(Candidate("p", ADD_TAX, "sample", verdict=Verdict(VerdictStatus.SECURE),
+                                 derived=TestOutcome(True, 2, 0)))
+    broken = Candidate("c1", WRONG_TAX, "repair-static", verdict=Verdict(VerdictStatus.SECURE),
+                       derived=TestOutcome(False, 2, 1))
+    assert "derived" in (judge_kept(state, parent, broken) or "")
+    exploited = Candidate("c2", ADD_TAX + "# changed\n", "repair-static", verdict=Verdict(VerdictStatus.SECURE),
+                          derived=TestOutcome(True, 2, 0),
+                          attacks=AttackSummary(confirmed=(ConfirmedAttack("xss", 79, "add_tax", "x", "y"),)))
+    assert "exploit" in (judge_kept(state, parent, exploited) or "")
