@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Mapping
 
 from safegen.bench.datasets import fetch
-from safegen.bench.datasets.seccodeplt import SPLITS_FILE, TEST_PER_CWE, SecCodePLT
+from safegen.bench.datasets.seccodeplt import DEV_SAMPLE_PER_CWE, SPLITS_FILE, TEST_PER_CWE, SecCodePLT
 from safegen.bench.judges.interface import FAILED, PASSED, JudgeItem
 from safegen.bench.judges.seccodeplt_judge import FUNC, SEC, SecCodePLTJudge
 
@@ -86,9 +86,14 @@ def main() -> int:
         test += rng.sample(sorted(by_cwe[cwe]), min(TEST_PER_CWE, len(by_cwe[cwe])))
     valid = [t.task_id for t in parsed.tasks if t.task_id not in invalid]
     dev = [i for i in valid if i not in set(test)]
+    # A small fixed part of dev for quick tuning runs: 2 rows per CWE, drawn with the next seed.
+    cwe_of_task = {t.task_id: int(t.cwe or 0) for t in parsed.tasks}
+    sample_rng = random.Random(args.seed + 1)
+    dev_sample = [i for cwe in sorted(by_cwe) for i in
+                  sample_rng.sample(sorted(d for d in dev if cwe_of_task[d] == cwe), DEV_SAMPLE_PER_CWE)]
     order = {t.task_id: n for n, t in enumerate(parsed.tasks)}
     table = {"seed": args.seed, "per_cwe": TEST_PER_CWE, "dataset_sha256": dataset.spec.sha256,
-             "test": sorted(test, key=order.__getitem__), "dev": dev,
+             "test": sorted(test, key=order.__getitem__), "dev": dev, "dev-sample": dev_sample,
              "invalid": dict(sorted(invalid.items(), key=lambda kv: order[kv[0]]))}
     TABLE.write_text(json.dumps(table, indent=1) + "\n")
     cwe_of = {t.task_id: t.cwe for t in parsed.tasks}

@@ -142,6 +142,8 @@ def test_split_is_fixed_disjoint_and_six_per_cwe(data_dir: Path) -> None:
     assert set(test) | set(dev) == set(cwe_of)  # every valid row is in exactly one split
     assert len(loaded.tasks) + len(table["invalid"]) == 885
     assert [t.task_id for t in loaded.split("test").tasks] == test
+    sample = table["dev-sample"]
+    assert set(sample) <= set(dev) and set(Counter(cwe_of[i] for i in sample).values()) == {2}
     assert len(loaded.skipped) == len(table["invalid"])  # each invalid row is listed with its reason
     assert all("left out" in s.reason for s in loaded.skipped)
 

@@ -15,6 +15,7 @@ from safegen.serde import Record
 EXECUTABLE_JUDGES = frozenset({"seccodeplt"})  # judges whose protocols are func / sec / func-sec
 FUNC, SEC, FUNC_SEC = "func", "sec", "func-sec"
 ALL = "all"
+REPORTED_SPLITS = ("test", "dev")  # disjoint; a run limited to a smaller part of dev counts as dev
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,10 @@ def dataset_splits(name: str) -> dict[str, tuple[str, ...]]:
     from safegen.errors import SafegenError
 
     try:
-        return get_dataset(name).splits()
+        found = get_dataset(name).splits()
     except (SafegenError, OSError, ValueError):
         return {}
+    return {split: ids for split, ids in found.items() if split in REPORTED_SPLITS}
 
 
 def dataset_role(name: str) -> str:
