@@ -3,50 +3,31 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Sequence
+from typing import Sequence
 
 from safegen.bench.judges.interface import (
     ERROR,
     FAILED,
     NOT_APPLICABLE,
     PASSED,
-    Judge,
     JudgeItem,
     JudgeVerdict,
     Protocol,
     no_code_verdicts,
 )
-from safegen.config import Settings
+from safegen.bench.judges.sandboxed import SandboxedJudge
 from safegen.errors import SafegenError
 
 PROTOCOL = "functional"
 
 
-class FunctionalJudge(Judge):
+class FunctionalJudge(SandboxedJudge):
     """Pass/fail from hidden tests run in safegen's sandbox; tasks without hidden tests get ``n/a``."""
 
     name = "functional"
     independent = True
 
-    def __init__(self, settings: Settings | None = None, sandbox: Any = None, timeout: float = 20.0) -> None:
-        self.settings = settings or Settings()
-        self.timeout = timeout
-        self._sandbox = sandbox
-        self._owned = False
-
-    @property
-    def sandbox(self) -> Any:
-        if self._sandbox is None:
-            from safegen.sandbox import Sandbox
-
-            sandbox = Sandbox.create(self.settings)
-            sandbox.__enter__()
-            self._sandbox, self._owned = sandbox, True
-        return self._sandbox
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "FunctionalJudge":
-        return cls(settings)
+    default_timeout = 20.0
 
     def protocols(self) -> tuple[Protocol, ...]:
         return (Protocol(PROTOCOL, "hidden unit tests in the sandbox", kind="functional"),)
@@ -76,8 +57,3 @@ class FunctionalJudge(Judge):
 
     def judge(self, items: Sequence[JudgeItem]) -> list[list[JudgeVerdict]]:
         return [[self._one(item)] for item in items]
-
-    def close(self) -> None:
-        if self._owned and self._sandbox is not None:
-            self._sandbox.__exit__(None, None, None)
-            self._sandbox, self._owned = None, False

@@ -19,12 +19,11 @@ from safegen.bench.judges.interface import (
     NO_CODE,
     NOT_APPLICABLE,
     PASSED,
-    Judge,
     JudgeItem,
     JudgeVerdict,
     Protocol,
 )
-from safegen.config import Settings
+from safegen.bench.judges.sandboxed import SandboxedJudge
 from safegen.errors import SafegenError
 from safegen.sandbox import ORACLE_KINDS
 
@@ -78,29 +77,11 @@ def tests_source(testcases: str, entry: str, kind: str) -> str:
     return testcases.rstrip() + "\n" + _HARNESS.replace("__KIND__", kind).replace("__ENTRY__", repr(entry))
 
 
-class SecCodePLTJudge(Judge):
+class SecCodePLTJudge(SandboxedJudge):
     """func (all capability cases pass), sec (all safety cases pass) and func-sec (both), in the sandbox."""
 
     name = JUDGE_NAME
     independent = True
-
-    def __init__(self, settings: Settings | None = None, sandbox: Any = None, timeout: float = 10.0) -> None:
-        self.settings = settings or Settings()
-        self.timeout = timeout
-        self._sandbox = sandbox
-        self._owned = False
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "SecCodePLTJudge":
-        return cls(settings)
-
-    @property
-    def sandbox(self) -> Any:
-        if self._sandbox is None:
-            from safegen.sandbox import Sandbox
-
-            self._sandbox, self._owned = Sandbox.create(self.settings), True
-        return self._sandbox
 
     def protocols(self) -> tuple[Protocol, ...]:
         return (Protocol(FUNC, "func@1: all capability tests pass", kind="executable"),
@@ -157,8 +138,3 @@ class SecCodePLTJudge(Judge):
 
     def judge(self, items: Sequence[JudgeItem]) -> list[list[JudgeVerdict]]:
         return [self.judge_one(item) for item in items]
-
-    def close(self) -> None:
-        if self._owned and self._sandbox is not None:
-            self._sandbox.close()
-            self._sandbox, self._owned = None, False
