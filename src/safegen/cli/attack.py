@@ -15,6 +15,7 @@ from safegen.cli.common import (
     add_model_options,
     add_output_options,
     add_sandbox_options,
+    read_source,
     settings_from_args,
     write_output,
 )
@@ -51,15 +52,6 @@ def parse_target(target: str) -> tuple[Path, str | None]:
     if not path_text or not name.isidentifier():
         raise InputError(f"expected FILE or FILE::NAME, got {target!r}", hint="for example: app.py::get_user")
     return Path(path_text), name
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"no such file: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
 
 
 def localize(report: AttackReport, path: Path) -> AttackReport:
@@ -138,7 +130,7 @@ def _run(args: argparse.Namespace) -> int:
     if unknown:
         raise InputError(f"unknown probe {unknown[0]!r}", hint="one of: " + ", ".join(BY_ID))
     settings = settings_from_args(args)
-    code = _read(path)
+    code = read_source(path)
     backend = _backend(args, settings)
     try:
         with progress.step("starting the sandbox"):

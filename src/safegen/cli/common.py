@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from safegen.config import Settings, load_settings
+from safegen.errors import InputError
 
 # argparse dest -> Settings field, for every option that overrides a setting.
 SETTING_OPTIONS = {
@@ -59,6 +61,16 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             overrides[name] = value
     flags = {name: "--" + dest.replace("_", "-") for dest, name in SETTING_OPTIONS.items()}
     return load_settings(overrides, override_names=flags)
+
+
+def read_source(path: Path) -> str:
+    """A source file's text; InputError (exit 2) naming the file when it is missing or unreadable."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"no such file: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from None
 
 
 def write_output(text: str, output: str | None) -> None:

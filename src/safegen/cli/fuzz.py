@@ -14,6 +14,7 @@ from safegen.cli.common import (
     add_model_options,
     add_output_options,
     add_sandbox_options,
+    read_source,
     settings_from_args,
     write_output,
 )
@@ -51,15 +52,6 @@ def parse_target(target: str) -> tuple[Path, str]:
     if not separator or not path_text or not function.isidentifier():
         raise InputError(f"expected FILE::FUNCTION, got {target!r}", hint="for example: app/util.py::parse_header")
     return Path(path_text), function
-
-
-def _read_code(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"no such file: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
 
 
 def _seed_inputs(text: str | None) -> list[Any]:
@@ -147,7 +139,7 @@ def _run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     if settings.fuzz_iterations < 1 or settings.fuzz_seconds <= 0:
         raise InputError("--iterations and --seconds must be positive")
-    code = _read_code(path)
+    code = read_source(path)
     seeds = _seed_inputs(args.seed_inputs)
     extra_errors: list[str] = []
     if args.llm_seeds:

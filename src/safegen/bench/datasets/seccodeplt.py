@@ -27,6 +27,14 @@ _SOURCE = DataSource("ucsb-mlsec/SecCodePLT", "d8e74e2", "virtue_code_eval/data/
                      "3e655b3c8abe4d2e0240f75c021360763b70e4e0698e39913710ff4d575188ad")
 
 
+def _spec(name: str, description: str) -> DatasetSpec:
+    """One pinned file, two prompt variants: only the name and the description differ."""
+    return DatasetSpec(name=name, version="d8e74e2", local_path="seccodeplt/data.json",
+                       sha256="3e655b3c8abe4d2e0240f75c021360763b70e4e0698e39913710ff4d575188ad", source=_SOURCE,
+                       description=description, expected_rows=1411, judges=JUDGES,
+                       role="split: test for claims, dev for tuning")
+
+
 def task_id(index: int) -> str:
     """The task id of a SecCodePLT row: the dataset's own ``index`` field."""
     return f"seccodeplt/{index}"
@@ -82,11 +90,7 @@ class SecCodePLT(Dataset):
     """SecCodePLT's Python rows with executable capability and safety tests, the policy held back."""
 
     policy = False
-    spec = DatasetSpec(
-        name="seccodeplt", version="d8e74e2", local_path="seccodeplt/data.json",
-        sha256="3e655b3c8abe4d2e0240f75c021360763b70e4e0698e39913710ff4d575188ad", source=_SOURCE,
-        description="SecCodePLT: 885 Python tasks with capability and safety tests over 18 CWEs", expected_rows=1411,
-        judges=JUDGES, role="split: test for claims, dev for tuning")
+    spec = _spec("seccodeplt", "SecCodePLT: 885 Python tasks with capability and safety tests over 18 CWEs")
 
     def parse(self, raw: bytes) -> Parsed:
         invalid = self.excluded()
@@ -131,8 +135,4 @@ class SecCodePLTPolicy(SecCodePLT):
     """SecCodePLT with the row's security policy in the prompt, as the dataset's authors also measure."""
 
     policy = True
-    spec = DatasetSpec(
-        name="seccodeplt-policy", version="d8e74e2", local_path="seccodeplt/data.json",
-        sha256="3e655b3c8abe4d2e0240f75c021360763b70e4e0698e39913710ff4d575188ad", source=_SOURCE,
-        description="SecCodePLT with the security policy in the prompt", expected_rows=1411,
-        judges=JUDGES, role="split: test for claims, dev for tuning")
+    spec = _spec("seccodeplt-policy", "SecCodePLT with the security policy in the prompt")
