@@ -14,7 +14,7 @@ from typing import Any, Self
 from safegen import progress
 from safegen.backends.interface import LLMBackend
 from safegen.config import Settings
-from safegen.errors import SafegenError, SandboxError
+from safegen.errors import InputError, SafegenError, SandboxError
 from safegen.prompts.extract import is_python_prompt
 from safegen.registry import STRATEGIES
 from safegen.strategies.interface import Strategy, StrategyContext
@@ -23,9 +23,13 @@ from safegen.types import RunRecord, Task
 _UNSET: Any = object()
 
 
-def make_strategy(name: str) -> Strategy:
-    """Instantiate the strategy registered under ``name`` (InputError for an unknown name)."""
-    strategy: Strategy = STRATEGIES.get(name)()
+def make_strategy(name: str, options: dict[str, Any] | None = None) -> Strategy:
+    """Instantiate the strategy registered under ``name`` with its flags (InputError for an unknown name or flag)."""
+    try:
+        strategy: Strategy = STRATEGIES.get(name)(**(options or {}))
+    except TypeError as exc:
+        raise InputError(f"strategy {name!r} does not take the options {options}: {exc}",
+                         hint="see the strategy's flags in `safegen strategies`") from None
     return strategy
 
 

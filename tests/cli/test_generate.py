@@ -172,3 +172,13 @@ def test_strategies_command_lists_every_strategy_through_the_console_script() ->
     assert names == STRATEGIES.names()
     assert all(len(line.split(None, 1)) == 2 for line in lines)  # each has a summary
     assert any(line.startswith("safegen") and "(default)" in line for line in lines)
+
+
+def test_strategy_options_are_typed_and_unknown_ones_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    from safegen.cli.common import strategy_options
+
+    assert strategy_options(["attacks=true", "samples=3", "static_rounds=none", "temperature=0.5", "name=x"]) == \
+        {"attacks": True, "samples": 3, "static_rounds": None, "temperature": 0.5, "name": "x"}
+    assert main(["generate", "--backend", "fake", "--option", "nosuch=1", "Write a function f(x) returning x."]) == 2
+    assert "does not take the options" in capsys.readouterr().err
+    assert main(["generate", "--backend", "fake", "--option", "attacks", "Write f."]) == 2

@@ -7,7 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from safegen import progress
-from safegen.cli.common import add_model_options, add_sandbox_options, settings_from_args, write_output
+from safegen.cli.common import (
+    add_model_options,
+    add_sandbox_options,
+    add_strategy_option,
+    settings_from_args,
+    strategy_options,
+    write_output,
+)
 from safegen.config import Settings
 from safegen.errors import InputError
 
@@ -45,9 +52,7 @@ def _add_run_options(parser: argparse.ArgumentParser, *, strategy_required: bool
     parser.add_argument("--samples", dest="bench_samples", type=int, default=1,
                         help="independent generations per task, for pass@k (default 1)")
     parser.add_argument("--out", required=True, help="run folder: records are appended here; rerun to resume")
-    parser.add_argument("--option", dest="strategy_options", action="append", default=[], metavar="NAME=VALUE",
-                        help="a flag of the strategy, e.g. --option attacks=true --option samples=3 (repeat; see "
-                             "`safegen strategies`); recorded in the run")
+    add_strategy_option(parser)
     parser.add_argument("--max-rounds", dest="max_rounds", type=int, help="repair rounds per loop")
     add_model_options(parser)
     add_sandbox_options(parser)
@@ -124,30 +129,6 @@ def _judges(args: argparse.Namespace) -> tuple[str, ...] | None:
     if unknown:
         raise InputError(f"unknown judge(s): {', '.join(unknown)}", hint=f"choose from: {', '.join(judge_names())}")
     return names
-
-
-def strategy_options(pairs: list[str]) -> dict[str, Any]:
-    """``NAME=VALUE`` pairs as constructor flags: true/false, integers, numbers, none, else text."""
-    options: dict[str, Any] = {}
-    for pair in pairs:
-        name, sep, text = pair.partition("=")
-        if not sep or not name.strip().isidentifier():
-            raise InputError(f"--option {pair!r} is not NAME=VALUE", hint="for example --option attacks=true")
-        value: Any = text.strip()
-        lowered = value.lower()
-        if lowered in ("true", "false"):
-            value = lowered == "true"
-        elif lowered == "none":
-            value = None
-        else:
-            for kind in (int, float):
-                try:
-                    value = kind(value)
-                    break
-                except ValueError:
-                    continue
-        options[name.strip()] = value
-    return options
 
 
 def _check_counts(args: argparse.Namespace) -> None:

@@ -63,6 +63,36 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     return load_settings(overrides, override_names=flags)
 
 
+def strategy_options(pairs: list[str]) -> dict[str, Any]:
+    """``NAME=VALUE`` pairs as constructor flags: true/false, integers, numbers, none, else text."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name.strip().isidentifier():
+            raise InputError(f"--option {pair!r} is not NAME=VALUE", hint="for example --option attacks=true")
+        value: Any = text.strip()
+        lowered = value.lower()
+        if lowered in ("true", "false"):
+            value = lowered == "true"
+        elif lowered == "none":
+            value = None
+        else:
+            for kind in (int, float):
+                try:
+                    value = kind(value)
+                    break
+                except ValueError:
+                    continue
+        options[name.strip()] = value
+    return options
+
+
+def add_strategy_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--option", dest="strategy_options", action="append", default=[], metavar="NAME=VALUE",
+                        help="a flag of the strategy, e.g. --option attacks=true --option samples=3 (repeat; see "
+                             "`safegen strategies`); recorded in the run")
+
+
 def read_source(path: Path) -> str:
     """A source file's text; InputError (exit 2) naming the file when it is missing or unreadable."""
     try:

@@ -9,17 +9,19 @@ from pathlib import Path
 from typing import Any
 
 from safegen import progress
+from safegen.api import make_task
 from safegen.cli.common import (
     add_model_options,
     add_output_options,
     add_sandbox_options,
+    add_strategy_option,
     settings_from_args,
+    strategy_options,
     write_output,
 )
-from safegen.api import make_task
 from safegen.errors import ExtractionError, InputError
 from safegen.report.run_text import render_run_text
-from safegen.session import Session
+from safegen.session import Session, make_strategy
 from safegen.types import RunRecord, Task
 
 MAX_REQUIREMENT_BYTES = 200_000
@@ -34,6 +36,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("requirement", nargs="?", help="the requirement text, or - to read stdin")
     parser.add_argument("-f", "--file", help="read the requirement from this file (- for stdin)")
     parser.add_argument("--strategy", help="generation strategy (see `safegen strategies`)")
+    add_strategy_option(parser)
     parser.add_argument("--samples", type=int, help="candidates to sample (franc, securecoder)")
     parser.add_argument("--max-rounds", dest="max_rounds", type=int, help="repair rounds per loop (default 4)")
     parser.add_argument("--tests", help="a Python file of tests the code must keep passing (run in the sandbox)")
@@ -110,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     task = build_task(args, requirement)
     try:
         with Session(settings) as session:
-            record = session.run(task, settings.strategy)
+            record = session.run(task, make_strategy(settings.strategy, strategy_options(args.strategy_options)))
     finally:
         _unload_models()
     if args.code_out and record.final is not None and record.final.code:
