@@ -146,3 +146,16 @@ def test_examples_read_from_humaneval_prompts_hold_for_the_canonical_solutions(s
             failing.add(row["task_id"])
     assert failing == WRONG_DOCSTRING_EXAMPLES
     assert covered >= 135  # ">>>" doctests and arrow lines, "f(x) = y" included (HumanEval/102, 135, 144, 161)
+
+
+def test_every_arrow_of_the_data_table_reads_an_example() -> None:
+    from importlib import resources
+
+    import yaml
+
+    table = yaml.safe_load(resources.files("safegen.sandbox").joinpath("data", "example_arrows.yaml").read_text())
+    for entry in table["arrows"]:
+        assert entry["reason"].strip() and "\n" not in entry["reason"]
+        arrow = entry["arrow"].replace("\\s+", " ")
+        prompt = f'def f(x):\n    """Double x.\n\n    f(2) {arrow} 4\n    """\n'
+        assert [source for source, _, _ in prompt_examples(prompt, "f")] == ["(f(2)) == (4)\n"], arrow

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import doctest
 import re
+from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 from safegen.errors import InputError
@@ -14,8 +16,19 @@ from safegen.sandbox.worker.testrule import count_tests
 from safegen.textscan import closing
 from safegen.types import TestOutcome
 
-# "f(1, 2) == 3", "f(1) ➞ 3", "f(x) => y", "f(x) -> y", "f(x) → y", "f(x) = y", "f(x) returns y", "f(x) should return y"
-_ARROW = re.compile(r"^\s*(==>|==|➞|=>|->|→|⇒|=|returns|should\s+return|should\s+be|is)\s*(.+?)\s*[.,;]?\s*$")
+
+
+@lru_cache(maxsize=1)
+def _arrow() -> re.Pattern[str]:
+    """The tail of an example line, "ARROW expected", with the arrows of data/example_arrows.yaml (in order)."""
+    import yaml
+
+    text = resources.files("safegen.sandbox").joinpath("data", "example_arrows.yaml").read_text(encoding="utf-8")
+    entries = yaml.safe_load(text)["arrows"]
+    if any(not e.get("arrow") or not str(e.get("reason", "")).strip() for e in entries):
+        raise ValueError("example_arrows.yaml: every arrow needs a one-line reason")
+    alternatives = "|".join(str(e["arrow"]) for e in entries)
+    return re.compile(rf"^\s*({alternatives})\s*(.+?)\s*[.,;]?\s*$")
 
 
 def _failure_outcome(result: ExecResult, total: int, what: str) -> TestOutcome:
@@ -84,7 +97,7 @@ def _arrow_parts(line: str, entry_point: str) -> tuple[str, str, str] | None:
     end = closing(line, line.index("(", match.start()))
     if end is None:
         return None
-    tail = _ARROW.match(line[end:])
+    tail = _arrow().match(line[end:])
     if tail is None:
         return None
     return line[match.start():end], tail.group(1), tail.group(2)
