@@ -17,7 +17,8 @@ from safegen.errors import ConfigError, InputError
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "mcp", help="Model Context Protocol server (stdio or streamable HTTP)",
-        description="Serve safegen's tools to coding agents over MCP: scan_code, harden_code, fuzz_function. "
+        description="Serve safegen's tools to coding agents over MCP: scan_code, harden_code, fuzz_function, "
+                    "attack_function. "
                     "With --transport stdio (default) an agent starts it as a subprocess; with http it listens "
                     "on --host:--port at /mcp.")
     parser.add_argument("--transport", choices=("stdio", "http"), default="stdio")
