@@ -121,7 +121,7 @@ def render_html(report: Report) -> str:
               for name, runs in groups.items()]
     body += [chart for chart in charts if chart]
     for name, runs in groups.items():
-        body.append(f"<h2>{escape(name)}" + (f" ({escape(runs[0].role)})" if runs[0].role else "") + "</h2>")
+        body.append(f"<h2>{escape(name)}" + (f" — {escape(runs[0].role)}" if runs[0].role else "") + "</h2>")
         header, rows = exec_rows(runs)
         if rows:
             body.append(_titled_table("Executable tests: func@1, sec@1, func-sec@1", CAPTION, header, rows))

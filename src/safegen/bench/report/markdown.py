@@ -61,7 +61,7 @@ def render_markdown(report: Report) -> str:
     out.append("")
     for name, runs in _datasets(report).items():
         ks = sorted({k for r in runs for k in r.pass_at}, key=lambda k: int(k.split("@")[1]))
-        out += [f"## {name}" + (f" ({runs[0].role})" if runs[0].role else ""), ""]
+        out += [f"## {name}" + (f" — {runs[0].role}" if runs[0].role else ""), ""]
         out += _executable(runs)
         header = ["strategy", "model", "judged/expected"]
         header += [f"vulnerable: {p.label}" for p in security]
