@@ -53,10 +53,15 @@ class StagedStrategy(Strategy, Generic[OptionsT]):
     def execute(self, state: RunState, opts: OptionsT) -> Candidate | None:
         """Compose the stages; return the chosen candidate (None: take the best seen)."""
 
+    def task_steps(self, task: Task, options: OptionsT) -> tuple[AnswerStep, ...]:
+        """Post-processing that needs the task itself (its code prompt); none by default."""
+        return ()
+
     def new_state(self, task: Task, ctx: StrategyContext) -> tuple[RunState, OptionsT]:
         """A fresh state for one run of this strategy on ``task``, and the run's options."""
         options = self.options(ctx.settings)
-        return RunState(task, ctx, self.name, options, self.answer_steps(options)), options
+        steps = self.answer_steps(options) + self.task_steps(task, options)
+        return RunState(task, ctx, self.name, options, steps), options
 
     def run(self, task: Task, ctx: StrategyContext) -> RunRecord:
         state, opts = self.new_state(task, ctx)

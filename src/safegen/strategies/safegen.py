@@ -12,6 +12,7 @@ from safegen.prompts import templates
 from safegen.serde import Record
 from safegen.strategies import repair, sources, stages, verification
 from safegen.strategies.base import StagedStrategy, sampling_temperature
+from safegen.strategies.contract import KeepDocstring
 from safegen.strategies.postprocess import (
     AnswerStep,
     DropSelfTests,
@@ -21,7 +22,7 @@ from safegen.strategies.postprocess import (
 from safegen.strategies.relevance import security_topics
 from safegen.strategies.state import RunState
 from safegen.strategies.verify_options import OFF, VerifyOptions
-from safegen.types import Candidate
+from safegen.types import Candidate, Task
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class SafegenOptions(Record):
     topic_gate: bool
     plain_vote: bool = False
     attack_rounds: int = 0
+    keep_contract: bool = False
     verify: VerifyOptions = OFF
 
 
@@ -88,6 +90,7 @@ class SafegenStrategy(StagedStrategy[SafegenOptions]):
     plain_vote: bool = False  # on security tasks, also ask the plain prompt: a second program to vote and rank
     rule_fixes: bool = False  # verified rule fixes of the findings the model's repairs left
     evidence_first: bool = False  # rank executed evidence (tests, attacks) before the static verdict
+    keep_contract: bool = False  # a code prompt's docstring comes back verbatim (strategies/contract.py)
 
     def options(self, settings: Settings) -> SafegenOptions:
         rounds = settings.max_rounds
@@ -101,6 +104,7 @@ class SafegenStrategy(StagedStrategy[SafegenOptions]):
             tests_rounds=capped(self.tests_rounds), fuzz_rounds=capped(self.fuzz_rounds), fix_imports=self.fix_imports,
             prune_imports=self.prune_imports, drop_self_tests=self.drop_self_tests, plain_fallback=self.plain_fallback,
             prefill=self.prefill, topic_gate=self.topic_gate, plain_vote=self.plain_vote,
+            keep_contract=self.keep_contract,
             attack_rounds=capped(self.attack_repairs) if self.attacks else 0,
             verify=VerifyOptions(attacks=self.attacks, attack_agent=self.attack_agent, derived_tests=self.derived_tests,
                                  rule_fixes=self.rule_fixes, evidence_first=self.evidence_first))
@@ -108,6 +112,11 @@ class SafegenStrategy(StagedStrategy[SafegenOptions]):
     def answer_steps(self, options: SafegenOptions) -> tuple[AnswerStep, ...]:
         steps = (FixImports(), DropSelfTests(), PruneImports())  # each named after the option that keeps it
         return tuple(step for step in steps if getattr(options, step.name))
+
+    def task_steps(self, task: Task, options: SafegenOptions) -> tuple[AnswerStep, ...]:
+        if options.keep_contract and templates.is_code_prompt(task.requirement):
+            return (KeepDocstring(task.requirement),)
+        return ()
 
     def execute(self, state: RunState, opts: SafegenOptions) -> Candidate | None:
         topics = security_topics(state.task.requirement)
