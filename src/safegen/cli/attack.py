@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,10 +15,11 @@ from safegen.cli.common import (
     add_output_options,
     add_sandbox_options,
     read_source,
+    run_with_exit_code,
     settings_from_args,
     write_output,
 )
-from safegen.errors import InputError, SafegenError
+from safegen.errors import InputError
 from safegen.types import AnalyzerFailure, Finding, Severity, VerdictStatus
 
 EXIT_CLEAN, EXIT_EXPLOITS, EXIT_ERROR = 0, 1, 2
@@ -101,14 +101,7 @@ def format_sarif(report: AttackReport, path: Path) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    progress.set_quiet(bool(getattr(args, "quiet", False)))
-    try:
-        return _run(args)
-    except SafegenError as exc:
-        if getattr(args, "debug", False):
-            raise
-        print(f"safegen: error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+    return run_with_exit_code(args, _run, EXIT_ERROR)
 
 
 def _backend(args: argparse.Namespace, settings: Any) -> Any:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from safegen import progress
 from safegen.config import Settings, load_settings
-from safegen.errors import InputError
+from safegen.errors import InputError, SafegenError
 
 # argparse dest -> Settings field, for every option that overrides a setting.
 SETTING_OPTIONS = {
@@ -91,6 +93,18 @@ def add_strategy_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--option", dest="strategy_options", action="append", default=[], metavar="NAME=VALUE",
                         help="a flag of the strategy, e.g. --option attacks=true --option samples=3 (repeat; see "
                              "`safegen strategies`); recorded in the run")
+
+
+def run_with_exit_code(args: argparse.Namespace, body: Callable[[argparse.Namespace], int], error_code: int) -> int:
+    """Run a command whose every error is ``error_code`` (as bandit's "2: error"), a message, no traceback."""
+    progress.set_quiet(bool(getattr(args, "quiet", False)))
+    try:
+        return body(args)
+    except SafegenError as exc:
+        if getattr(args, "debug", False):
+            raise
+        print(f"safegen: error: {exc}", file=sys.stderr)
+        return error_code
 
 
 def read_source(path: Path) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from safegen.cli.common import (
     add_output_options,
     add_sandbox_options,
     read_source,
+    run_with_exit_code,
     settings_from_args,
     write_output,
 )
@@ -121,14 +121,7 @@ def format_text(report: FuzzReport, sandboxed: bool, verbose: bool = False) -> s
 
 
 def run(args: argparse.Namespace) -> int:
-    progress.set_quiet(bool(getattr(args, "quiet", False)))
-    try:
-        return _run(args)
-    except SafegenError as exc:
-        if getattr(args, "debug", False):
-            raise
-        print(f"safegen: error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+    return run_with_exit_code(args, _run, EXIT_ERROR)
 
 
 def _run(args: argparse.Namespace) -> int:
