@@ -61,7 +61,7 @@ def _data() -> JudgeData:
 def judge() -> Iterator[SecCodePLTJudge]:
     sandbox = Sandbox.create()
     try:
-        yield SecCodePLTJudge(sandbox=sandbox, timeout=5.0)
+        yield SecCodePLTJudge(sandbox=sandbox, timeout=2.0)
     finally:
         sandbox.close()
 
