@@ -75,6 +75,7 @@ STRATEGIES: Registry[Any] = Registry("strategy", {
     "securecoder": "safegen.strategies.securecoder:SecureCoderStrategy",
     "hexacoder": "safegen.strategies.hexacoder:HexaCoderStrategy",
     "safegen": "safegen.strategies.safegen:SafegenStrategy",
+    "verified": "safegen.strategies.verified:VerifiedStrategy",
 })
 
 # Benchmark datasets: classes implementing safegen.bench.datasets.Dataset.

@@ -12,7 +12,8 @@ import pytest
 from safegen.config import Settings
 from safegen.registry import STRATEGIES
 from safegen.session import Session
-from safegen.types import RunRecord, Task
+from safegen.strategies.verification import evidence_key
+from safegen.types import Candidate, RunRecord, Task
 
 pytestmark = pytest.mark.model
 
@@ -43,8 +44,15 @@ def test_strategy_end_to_end_on_the_real_model(session: Session, name: str) -> N
     assert "def hash_password" in record.final.code
     compile(record.final.code, "final.py", "exec")
     assert record.final.verdict is not None and record.final.verdict.analyzers
-    # never worse: no analyzed candidate beats the final one
-    keys = [c.verdict.rank_key() for c in record.candidates
+    # never worse: no analyzed candidate beats the final one (on executed evidence first, where the run says so)
+    evidence_first = bool((record.config["strategy_options"].get("verify") or {}).get("evidence_first"))
+
+    def key(candidate: Candidate) -> tuple[int, ...]:
+        assert candidate.verdict is not None
+        first = evidence_key(candidate) if evidence_first else ()
+        return (*first, *candidate.verdict.rank_key())
+
+    keys = [key(c) for c in record.candidates
             if c.verdict is not None and c.code and not (c.error or "").startswith("rejected")]
-    assert record.final.verdict.rank_key() == min(keys)
+    assert key(record.final) == min(keys)
     assert RunRecord.from_dict(record.to_dict()) == record

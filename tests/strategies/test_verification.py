@@ -134,3 +134,31 @@ def test_never_worse_holds_for_derived_tests_and_confirmed_exploits(make_ctx) ->
                           derived=TestOutcome(True, 2, 0),
                           attacks=AttackSummary(confirmed=(ConfirmedAttack("xss", 79, "add_tax", "x", "y"),)))
     assert "exploit" in (judge_kept(state, parent, exploited) or "")
+
+
+def test_any_strategy_gets_the_checks_through_verified(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    from safegen.strategies.verified import VerifiedStrategy
+
+    script = Routed([VULNERABLE_READ], attack=[FIXED_READ], tests=fenced(
+        "def test_missing_file_raises():\n    import pytest\n    with pytest.raises(FileNotFoundError):\n"
+        "        read_static('no-such-file.txt')\n"))
+    record = VerifiedStrategy(inner="baseline", rule_fixes=False).run(READ_TASK, make_ctx(script))
+    assert record.strategy == "verified" and record.config["strategy_options"]["inner"] == "baseline"
+    assert record.candidates[0].attacks is not None and record.candidates[0].attacks.confirmed
+    assert record.observations.derived_tests is not None and "derive" in script.log
+    assert record.final is not None and record.final.code.strip() == FIXED_READ.strip()
+    assert record.final.origin == "repair-attack"
+
+
+def test_verified_flags_are_ablation_parts_and_bad_inner_names_are_refused() -> None:
+    import pytest
+
+    from safegen.bench.ablate import parts
+    from safegen.errors import InputError
+    from safegen.strategies.verified import VerifiedStrategy
+
+    assert {"attacks", "derived-tests", "rule-fixes", "evidence-first"} <= set(parts("verified"))
+    with pytest.raises(InputError):
+        VerifiedStrategy(inner="nosuch")
+    with pytest.raises(TypeError):
+        VerifiedStrategy(inner="verified")

@@ -214,7 +214,11 @@ def analyze(state: RunState, candidates: Sequence[Candidate], *, tests: bool = T
         if scored:
             changes["score"] = score(state, candidate.code)
         done[candidate.candidate_id] = verification.examine(state, state.update(candidate, **changes))
-    return [done.get(c.candidate_id, state.get(c.candidate_id)) for c in candidates]
+    result = [done.get(c.candidate_id, state.get(c.candidate_id)) for c in candidates]
+    if state.derive_on_analyze and state.trusted is None and any(c.code for c in result):
+        verification.derive(state, result)  # the first answers vote on the tests derived from the requirement
+        result = [state.get(c.candidate_id) for c in result]
+    return result
 
 
 # --- fuzz ---------------------------------------------------------------------------------------

@@ -94,6 +94,7 @@ class RunState:
         verify = getattr(options, "verify", OFF)
         self.verify: VerifyOptions = verify if isinstance(verify, VerifyOptions) else OFF
         self.trusted: TrustedTests | None = None  # the derived tests the candidates agreed with, once derived
+        self.derive_on_analyze = False  # derive the tests when the first answers are analyzed (strategies/verified.py)
         self._start = time.perf_counter()
         self.started_at = datetime.now(UTC).isoformat(timespec="seconds")
 

@@ -1,0 +1,92 @@
+"""verified: any strategy with the execution-grounded checks around it, each a flag (so an ablation).
+
+The inner strategy runs as published, but every candidate it analyzes is also attacked in the sandbox and
+checked against the tests derived from the requirement (trusted where its first answers agree); its repairs
+must not lose either (never worse), and with ``evidence_first`` its ranking puts executed evidence before the
+static verdict. After it, the verified rule fixes and repair rounds fed with confirmed exploits run on the
+best version. ``--strategy verified --option inner=autosafecoder`` measures any method with and without them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from safegen.config import Settings
+from safegen.prompts import templates
+from safegen.serde import Record
+from safegen.strategies import repair, stages, verification
+from safegen.strategies.base import StagedStrategy
+from safegen.strategies.interface import StrategyContext
+from safegen.strategies.postprocess import AnswerStep
+from safegen.strategies.state import RunState
+from safegen.strategies.verify_options import VerifyOptions
+from safegen.types import Candidate, Task
+
+
+@dataclass(frozen=True)
+class VerifiedOptions(Record):
+    """The inner strategy and its options, the checks used, and the repair rounds fed with confirmed exploits."""
+
+    inner: str
+    verify: VerifyOptions
+    attack_rounds: int
+    inner_options: dict[str, Any] = field(default_factory=dict)
+
+
+class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
+    """An inner strategy plus attacks, derived tests, rule fixes and evidence-first ranking (each a flag)."""
+
+    name = "verified"
+    summary = ("any strategy (--option inner=NAME, default baseline) with execution-grounded checks: attacks "
+               "confirmed in the sandbox, tests derived from the requirement and trusted by agreement, verified "
+               "rule fixes, executed evidence ranked before the static verdict")
+    needs_sandbox = True
+
+    def __init__(self, *, inner: str = "baseline", attacks: bool = True, derived_tests: bool = True,
+                 rule_fixes: bool = True, evidence_first: bool = True, attack_agent: bool = False,
+                 attack_repairs: int | None = 2) -> None:
+        from safegen.registry import STRATEGIES
+
+        if inner == self.name:
+            raise TypeError("a verified strategy cannot wrap itself")
+        self.inner_name = inner
+        self.inner: StagedStrategy[Any] = STRATEGIES.get(inner)()
+        self.uses_scorer = bool(getattr(self.inner, "uses_scorer", False))
+        self.verify = VerifyOptions(attacks=attacks, attack_agent=attack_agent, derived_tests=derived_tests,
+                                    rule_fixes=rule_fixes, evidence_first=evidence_first)
+        self.attack_repairs = attack_repairs
+
+    def options(self, settings: Settings) -> VerifiedOptions:
+        rounds = settings.max_rounds if self.attack_repairs is None else min(self.attack_repairs, settings.max_rounds)
+        return VerifiedOptions(inner=self.inner_name, verify=self.verify,
+                               attack_rounds=rounds if self.verify.attacks else 0,
+                               inner_options=self.inner.options(settings).to_dict())
+
+    def answer_steps(self, options: VerifiedOptions) -> tuple[AnswerStep, ...]:
+        return ()
+
+    def new_state(self, task: Task, ctx: StrategyContext) -> tuple[RunState, VerifiedOptions]:
+        options = self.options(ctx.settings)
+        inner_options = self.inner.options(ctx.settings)
+        steps = self.inner.answer_steps(inner_options) + self.inner.task_steps(task, inner_options)
+        state = RunState(task, ctx, self.name, options, steps)
+        state.derive_on_analyze = True  # the inner strategy's first answers vote on the derived tests
+        self._inner_options = inner_options
+        return state, options
+
+    def execute(self, state: RunState, opts: VerifiedOptions) -> Candidate | None:
+        chosen = self.inner.execute(state, self._inner_options)
+        best = stages.best(state, use_score=self.uses_scorer)
+        if best is None:
+            return chosen
+        fixed = verification.rule_fix(state, best)
+        if fixed is not None and fixed.candidate_id not in state.rejected:
+            best = fixed
+        if opts.attack_rounds > 0:
+            base = templates.generation_messages(state.task.requirement, system=templates.SYSTEM_PLAIN,
+                                                 entry_point=state.entry_point)
+            repair.repair_loop(state, stages.best(state, use_score=self.uses_scorer) or best, base,
+                               verification.ATTACKS, max_rounds=opts.attack_rounds,
+                               first_round=len(state.rounds) + 1, scored=self.uses_scorer)
+        return None
