@@ -89,6 +89,18 @@ def strategy_options(pairs: list[str]) -> dict[str, Any]:
     return options
 
 
+def add_hardening_options(parser: argparse.ArgumentParser, what: str) -> None:
+    """--strategy, --max-rounds and --samples of the servers that harden code (serve, mcp)."""
+    parser.add_argument("--strategy", help=f"strategy that {what} (see `safegen strategies`)")
+    parser.add_argument("--max-rounds", dest="max_rounds", type=int, help="repair rounds")
+    parser.add_argument("--samples", type=int, help="samples for franc/securecoder/safegen")
+
+
+def check_port(port: int) -> None:
+    if not 0 <= port <= 65535:
+        raise InputError(f"--port {port} is not a port number")
+
+
 def add_strategy_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--option", dest="strategy_options", action="append", default=[], metavar="NAME=VALUE",
                         help="a flag of the strategy, e.g. --option attacks=true --option samples=3 (repeat; see "

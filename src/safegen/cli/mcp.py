@@ -7,11 +7,13 @@ from typing import Any
 
 from safegen import progress
 from safegen.cli.common import (
+    add_hardening_options,
     add_model_options,
     add_sandbox_options,
+    check_port,
     settings_from_args,
 )
-from safegen.errors import ConfigError, InputError
+from safegen.errors import ConfigError
 
 
 def register(subparsers: Any) -> None:
@@ -24,9 +26,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--transport", choices=("stdio", "http"), default="stdio")
     parser.add_argument("--host", default="127.0.0.1", help="http: address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="http: port (default 8765)")
-    parser.add_argument("--strategy", help="strategy harden_code repairs with (see `safegen strategies`)")
-    parser.add_argument("--max-rounds", dest="max_rounds", type=int, help="repair rounds")
-    parser.add_argument("--samples", type=int, help="samples for franc/securecoder/safegen")
+    add_hardening_options(parser, "harden_code repairs with")
     add_model_options(parser)
     add_sandbox_options(parser)
     parser.set_defaults(handler=run)
@@ -34,8 +34,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     progress.set_quiet(True)  # stdout is the protocol; nothing else may be written there
-    if not 0 <= args.port <= 65535:
-        raise InputError(f"--port {args.port} is not a port number")
+    check_port(args.port)
     try:
         from safegen.mcpserver.server import build_server
     except ImportError as exc:

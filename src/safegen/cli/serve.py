@@ -8,8 +8,10 @@ from typing import Any
 
 from safegen import progress
 from safegen.cli.common import (
+    add_hardening_options,
     add_model_options,
     add_sandbox_options,
+    check_port,
     settings_from_args,
 )
 from safegen.errors import ConfigError, InputError
@@ -31,9 +33,7 @@ def register(subparsers: Any) -> None:
                         help="harden: repair vulnerable code blocks (default); annotate: pass answers (and "
                              "upstream streams) through unchanged and add the findings")
     parser.add_argument("--note", action="store_true", help="append a one-line note on the findings to answers")
-    parser.add_argument("--strategy", help="strategy that repairs vulnerable blocks (see `safegen strategies`)")
-    parser.add_argument("--max-rounds", dest="max_rounds", type=int, help="repair rounds per block")
-    parser.add_argument("--samples", type=int, help="samples for franc/securecoder/safegen")
+    add_hardening_options(parser, "repairs vulnerable blocks")
     parser.add_argument("--workers", type=int, default=2, help="requests worked on at once (default 2)")
     parser.add_argument("--queue", type=int, default=8,
                         help="requests that may wait for a worker; beyond that the answer is 429 (default 8)")
@@ -49,8 +49,7 @@ def run(args: argparse.Namespace) -> int:
     progress.set_quiet(bool(args.quiet))
     if args.workers < 1 or args.queue < 0 or args.keepalive <= 0:
         raise InputError("--workers must be at least 1, --queue at least 0 and --keepalive positive")
-    if not 0 <= args.port <= 65535:
-        raise InputError(f"--port {args.port} is not a port number")
+    check_port(args.port)
     if args.upstream and not args.upstream.startswith(("http://", "https://")):
         raise InputError(f"--upstream {args.upstream!r} is not an http(s) URL",
                          hint="for example http://127.0.0.1:8080/v1")

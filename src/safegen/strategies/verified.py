@@ -72,11 +72,10 @@ class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
         steps = self.inner.answer_steps(inner_options) + self.inner.task_steps(task, inner_options)
         state = RunState(task, ctx, self.name, options, steps)
         state.derive_on_analyze = True  # the inner strategy's first answers vote on the derived tests
-        self._inner_options = inner_options
         return state, options
 
     def execute(self, state: RunState, opts: VerifiedOptions) -> Candidate | None:
-        chosen = self.inner.execute(state, self._inner_options)
+        chosen = self.inner.execute(state, self.inner.options(state.settings))
         best = stages.best(state, use_score=self.uses_scorer)
         if best is None:
             return chosen
