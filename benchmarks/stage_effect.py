@@ -53,7 +53,8 @@ class CachedJudge:
     """The SecCodePLT judge with its outcomes cached by (task, code)."""
 
     def __init__(self, data: dict[str, Any]) -> None:
-        self.judge, self.data, self.cache = SecCodePLTJudge(), data, {}  # type: ignore[var-annotated]
+        self.judge, self.data = SecCodePLTJudge(), data
+        self.cache: dict[tuple[str, str], Outcome] = {}
 
     def __call__(self, task_id: str, code: str | None) -> Outcome:
         key = (task_id, code or "")
@@ -83,7 +84,7 @@ def analyse(folder: Path, judge: CachedJudge) -> list[str]:
     for row in rows:
         record, task_id = row["record"], row["task_id"]
         first, chain = first_answer(record), lineage(record)
-        judged = {"first": judge(task_id, first and first.get("code")),
+        judged = {"first": judge(task_id, first.get("code") if first else None),
                   "final": judge(task_id, (record.get("final") or {}).get("code"))}
         candidates = [c for c in record.get("candidates") or () if c.get("code")]
         outcomes = [judge(task_id, c["code"]) for c in candidates] or [dict.fromkeys(PROTOCOLS, False)]
