@@ -82,13 +82,15 @@ class SafegenStrategy(StagedStrategy[SafegenOptions]):
     plain_fallback: bool = True
     prefill: bool = True
     topic_gate: bool = True
-    # Execution-grounded checks (strategies/verification.py), off until measured on the SecCodePLT dev split.
+    # Execution-grounded checks (strategies/verification.py), each on only where the dev sets measured a gain.
     attacks: bool = False  # probe each candidate in the sandbox; repair confirmed exploits
     attack_agent: bool = False  # the model proposes exploit inputs too
     attack_repairs: int | None = 2  # repair rounds fed with confirmed exploits (with ``attacks``)
     derived_tests: bool = False  # tests derived from the requirement, trusted where the answers agree
     plain_vote: bool = False  # on security tasks, also ask the plain prompt: a second program to vote and rank
-    rule_fixes: bool = False  # verified rule fixes of the findings the model's repairs left
+    # verified rule fixes of the findings the model's repairs left; on (v7): dev gain, no loss
+    # (benchmarks/results/rule_fix_effect_*.txt)
+    rule_fixes: bool = True
     evidence_first: bool = False  # rank executed evidence (tests, attacks) before the static verdict
     keep_contract: bool = False  # a code prompt's docstring comes back verbatim (strategies/contract.py)
 
