@@ -27,7 +27,7 @@ GOALS = {
     "path": "make the code read /etc/passwd or write a file named sgx-evil.txt outside its own directory",
     "shell": "make the code start a shell that runs `echo sgx-cmd`",
     "sql": "make SQLite parse your text as SQL that calls the function sgx_probe()",
-    "exec": "make the code execute Python code that uses the name sgx_code",
+    "exec": "make the code run Python code that calls sgx_code()",
     "deserialize": "make it deserialize data that calls target._sgx_constructed (YAML: "
                    "!!python/object/apply:target._sgx_constructed []; pickle: base64 of such a pickle)",
     "canary": 'make an XML parser read the file "{canary}" through an external entity',

@@ -1,9 +1,9 @@
 """Attack harness, part 1 (standard library only): appended to the candidate and run inside the sandbox.
 
-It never runs on the host. It adds the observations the sandbox's own oracle does not make: code
-objects executed (exec/eval), pickle globals resolved, SQL prepared by SQLite, canary files read.
-Every name starts with ``_sgx`` so that the candidate's names stay untouched; no ``__future__`` import,
-since this text follows the candidate's code.
+It never runs on the host. It adds the observations the sandbox's own oracle does not make: input run
+as code (it called the ``sgx_code`` builtin, the one name the harness adds outside ``_sgx``), pickle
+globals resolved, SQL prepared by SQLite, canary files read. Every other name starts with ``_sgx`` so that
+the candidate's names stay untouched; no ``__future__`` import, since this text follows the candidate's code.
 """
 
 import sys as _sgx_sys
@@ -47,27 +47,12 @@ def _sgx_hit(kind: str, detail: str) -> None:
         _SgxState.hits.append({"kind": kind, "detail": detail[:300], "location": _sgx_where()})
 
 
-def _sgx_strings(code: Any, depth: int = 0) -> list[str]:
-    """String constants and names of a code object and the code objects nested in it."""
-    found = [str(n) for n in getattr(code, "co_names", ())]
-    for const in getattr(code, "co_consts", ()):
-        if isinstance(const, str):
-            found.append(const)
-        elif hasattr(const, "co_consts") and depth < 5:
-            found.extend(_sgx_strings(const, depth + 1))
-    return found
-
-
 def _sgx_hook(event: str, args: tuple[Any, ...]) -> None:
     if not _SgxState.active or _SgxState.busy:
         return
     _SgxState.busy = True
     try:
-        if event == "exec":
-            text = [s for s in _sgx_strings(args[0]) if _SGX_MARK in s]
-            if text:
-                _sgx_hit("exec", "attacker text executed as code: %r" % text[0][:120])
-        elif event == "pickle.find_class":
+        if event == "pickle.find_class":
             module, name = str(args[0]), str(args[1])
             if module.split(".")[0] in _SGX_DANGEROUS:
                 _sgx_hit("find_class", "unpickling resolved %s.%s" % (module, name))
@@ -80,6 +65,22 @@ def _sgx_hook(event: str, args: tuple[Any, ...]) -> None:
         pass
     finally:
         _SgxState.busy = False
+
+
+def _sgx_code(*args: Any, **kwargs: Any) -> str:
+    """The builtin that code-injection payloads call: reaching it means the input ran as code, beyond literals."""
+    if _SgxState.active:
+        _sgx_hit("exec", "attacker text ran as code: it called a function of the attacker's choosing (sgx_code)")
+    return "sgx"
+
+
+def _sgx_install_code_canary() -> None:
+    import builtins
+
+    builtins.sgx_code = _sgx_code  # type: ignore[attr-defined]
+
+
+_sgx_install_code_canary()
 
 
 def _sgx_constructed(*args: Any, **kwargs: Any) -> str:

@@ -81,6 +81,14 @@ def plain_value(param: Param) -> Any:
     return "alice"
 
 
+def _filled(probe: Probe, param: Param) -> Any:
+    """The value ``param`` holds while another parameter carries the probe's payload."""
+    value = plain_value(param)
+    if probe.filler and isinstance(value, str) and _special(param) is None:
+        return probe.filler
+    return value
+
+
 def _pathish(param: Param) -> bool:
     return any(word in param.name.lower() for word in ("path", "file", "name", "archive"))
 
@@ -132,7 +140,7 @@ def function_plans(probe: Probe, target: FunctionTarget, payloads: tuple[str | i
                    source: str = "generic") -> list[Plan]:
     """The payload in each parameter that can carry it in turn; a probe of a caller's role needs such a parameter."""
     plans: list[Plan] = []
-    plain = [plain_value(p) for p in target.params]
+    plain = [_filled(probe, p) for p in target.params]
     if probe.kind == PRINCIPAL:
         if any(isinstance(_special(p), (dict, str, bool)) and p.name.lower() not in
                CONNECTION_NAMES | CURSOR_NAMES | DIRECTORY_NAMES for p in target.params):

@@ -91,6 +91,15 @@ def path_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence
     return _event(observation, ("read_outside", "write_outside"), lambda d: "passwd" in d or MARK in d)
 
 
+def traversal_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """As ``path_oracle``, but a function that opens exactly the path its caller passed does what it was asked:
+    traversal is a path built from the input (joined to a base) that leaves it, or any such read by a web route."""
+    def built(detail: str) -> bool:
+        caller_named = observation.status is None and any(f"(from {p[:100]!r})" in detail for p in payloads)
+        return ("passwd" in detail or MARK in detail) and not caller_named
+    return _event(observation, ("read_outside", "write_outside"), built)
+
+
 def shell_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
     """A shell started with the payload's command in its command line."""
     return _event(observation, ("shell",), lambda d: f"echo {MARK}" in d or f"{MARK}-cmd" in d)
@@ -107,7 +116,7 @@ def sql_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence 
 
 
 def exec_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
-    """A code object holding the payload's marker was executed (the ``exec`` audit event)."""
+    """The input ran as code: it called the harness's ``sgx_code`` builtin (literals and arithmetic never do)."""
     return _hit(observation, "exec")
 
 
@@ -167,13 +176,18 @@ def xss_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence 
     return None
 
 
+_TAG = re.compile(r"<[A-Za-z!/][^>]*>")  # an HTML tag: the text is a page, not headers
+
+
 def header_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
-    """CR/LF from the payload split a response header (a header the attacker wrote, or a raw line break)."""
+    """CR/LF from the payload split a response header (a header the attacker wrote, or a raw line break); text a
+    function returns counts as header text unless it is HTML (line breaks in a page split no header)."""
     for name, value in observation.headers:
         if name.lower() in ("x-sgx",) or ("\n" in value or "\r" in value) or (
                 name.lower() == "set-cookie" and value.startswith(f"{MARK}=")):
             return Evidence(f"response header {name}: {value[:120]!r}")
-    if observation.status is None and re.search(r"[\r\n](Set-Cookie: sgx=|X-Sgx:)", observation.text):
+    text = observation.text
+    if observation.status is None and not _TAG.search(text) and re.search(r"[\r\n](Set-Cookie: sgx=|X-Sgx:)", text):
         return Evidence("the returned header text holds a header line the attacker wrote")
     return None
 
@@ -193,7 +207,7 @@ def authz_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidenc
 
 
 ORACLES: dict[str, Oracle] = {
-    "path": path_oracle, "shell": shell_oracle, "network": network_oracle, "sql": sql_oracle,
+    "path": path_oracle, "traversal": traversal_oracle, "shell": shell_oracle, "network": network_oracle, "sql": sql_oracle,
     "exec": exec_oracle, "deserialize": deserialize_oracle, "canary": canary_oracle,
     "resource": resource_oracle, "redirect": redirect_oracle, "xss": xss_oracle, "header": header_oracle,
     "authz": authz_oracle,

@@ -35,6 +35,7 @@ class Probe:
     archive_format: str = ""  # ARCHIVE payloads: "tar" or "zip"
     web: bool = False  # selected for every module with web routes (a handler's text is HTML by default)
     fix: str = ""  # how to fix the code once the probe is confirmed
+    filler: str = ""  # what the other text parameters hold while one carries the payload (default: plain values)
 
 
 _LAUGHS = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "sgxsgxsgxsgxsgxsgxsgxsgxsgxsgx">'
@@ -42,7 +43,7 @@ _LAUGHS = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "sgxsgxsgxsgxsgxsgxsgxs
            + "]><r>&i;</r>")
 
 PROBES: tuple[Probe, ...] = (
-    Probe("path-traversal", 22, "Path traversal", "path",
+    Probe("path-traversal", 22, "Path traversal", "traversal",
           ("../../../../../../../etc/passwd", "/etc/passwd", "../../../../../../../sgx-evil.txt"),
           sinks=("open", "send_file", "send_from_directory", "FileResponse", "read_text", "read_bytes",
                  "write_text", "write_bytes", "os.path.join", "pathlib", "os.remove", "os.unlink", "shutil"),
@@ -72,7 +73,11 @@ PROBES: tuple[Probe, ...] = (
           topics=("sql", "database", "query", "table"), setup=("sqlite",),
           fix="Use a parameterized query (cursor.execute(sql, params)); never format input into the SQL text."),
     Probe("code-injection", 95, "Code injection (eval/exec of attacker data)", "exec",
-          ("'sgx-code'", "sgx_code", "__import__('os').getpid() or 'sgx'", "sgx_code = 1", "[sgx_code]"),
+          # each calls the harness's builtin sgx_code(): evaluating literals or arithmetic never reaches it
+          ("sgx_code()", "__import__('builtins').sgx_code()", "' + sgx_code() + '", '" + sgx_code() + "',
+           "sgx = sgx_code()",
+           "[c for c in ().__class__.__base__.__subclasses__() if c.__name__ == 'BuiltinImporter'][0]"
+           ".load_module('builtins').sgx_code()"),
           sinks=("eval", "exec", "compile", "execfile", "InteractiveInterpreter", "runpy"),
           topics=("expression", "evaluate", "calculator", "formula", "python code"),
           fix="Never eval or exec input; parse literals with ast.literal_eval or map the input to allowed "
@@ -108,6 +113,9 @@ PROBES: tuple[Probe, ...] = (
           (f"https://{ATTACKER_HOST}/sgx", f"//{ATTACKER_HOST}/sgx", f"https:/{ATTACKER_HOST}/sgx"),
           sinks=("redirect", "RedirectResponse", "HttpResponseRedirect", "Location"),
           topics=("redirect", "next url", "return url", "return_to"),
+          # the other URL parameters name a legitimate site: a redirect the caller's own base URL leads to the
+          # attacker's host is the caller's choice, one the payload alone chooses is an open redirect
+          filler="https://app.example/home",
           fix="Redirect only to paths on this site (one leading '/', no scheme or host) or to hosts on an "
               "allow-list."),
     Probe("xss", 79, "Cross-site scripting (the payload comes back unescaped in HTML)", "xss",
