@@ -21,6 +21,9 @@ PRINCIPAL_NAMES = frozenset({"user", "current_user", "requester", "caller", "act
                              "requesting_user", "session_user", "viewer", "editor", "member"})
 CONNECTION_NAMES = frozenset({"conn", "connection", "db", "db_conn", "database", "con"})
 CURSOR_NAMES = frozenset({"cursor", "cur"})
+# parameters that choose a format, method or algorithm: a probe's ``choice`` goes there (the attacker picks it)
+CHOICE_WORDS = ("format", "method", "kind", "type", "mode", "serializ", "fmt", "protocol", "loader", "algo", "hash",
+                "digest", "cipher", "scheme")
 DIRECTORY_NAMES = frozenset({"dest", "destination", "dest_dir", "target_dir", "output_dir", "out_dir", "outdir",
                              "extract_to", "extract_dir", "extract_path", "directory", "folder", "base_dir",
                              "target_path", "output_path", "dest_path", "to_dir", "into"})
@@ -84,9 +87,15 @@ def plain_value(param: Param) -> Any:
 def _filled(probe: Probe, param: Param) -> Any:
     """The value ``param`` holds while another parameter carries the probe's payload."""
     value = plain_value(param)
-    if probe.filler and isinstance(value, str) and _special(param) is None:
-        return probe.filler
-    return value
+    if not isinstance(value, str) or _special(param) is not None:
+        return value
+    return probe.choice if _chooses(probe, param) else (probe.filler or value)
+
+
+def _chooses(probe: Probe, param: Param) -> bool:
+    """Whether ``param`` picks a format or method and the probe has a pick for it."""
+    return bool(probe.choice) and str in _kind_of(param.annotation) and any(
+        word in param.name.lower() for word in CHOICE_WORDS)
 
 
 def _pathish(param: Param) -> bool:
@@ -109,9 +118,11 @@ def _argument(probe: Probe, payload: str | int, param: Param) -> Any | None:
     if probe.kind == BINARY:
         if bytes in kinds:
             return {"$": "bytes", "b64": text}
-        if str in kinds:
-            return {"$": "file", "name": "sgx.bin", "b64": text} if _pathish(param) else text
-        return None
+        if str in kinds and _pathish(param):
+            return {"$": "file", "name": "sgx.bin", "b64": text}
+        if param.annotation is typing.Any:
+            return {"$": "bytes", "b64": text}  # an untyped data parameter: serialized data is bytes
+        return text if str in kinds else None
     if bytes in kinds:
         return {"$": "bytes", "b64": base64.b64encode(text.encode()).decode()}
     return text if str in kinds else None
@@ -141,6 +152,7 @@ def function_plans(probe: Probe, target: FunctionTarget, payloads: tuple[str | i
     """The payload in each parameter that can carry it in turn; a probe of a caller's role needs such a parameter."""
     plans: list[Plan] = []
     plain = [_filled(probe, p) for p in target.params]
+    chosen = {p.name: probe.choice for p in target.optional if _chooses(probe, p)}  # the attacker picks the format
     if probe.kind == PRINCIPAL:
         if any(isinstance(_special(p), (dict, str, bool)) and p.name.lower() not in
                CONNECTION_NAMES | CURSOR_NAMES | DIRECTORY_NAMES for p in target.params):
@@ -153,14 +165,14 @@ def function_plans(probe: Probe, target: FunctionTarget, payloads: tuple[str | i
                 continue
             values = list(plain)
             values[position] = value
-            plans.append(_function_plan(probe, target, payload, values, source))
+            plans.append(_function_plan(probe, target, payload, values, source, chosen))
     return plans
 
 
 def _function_plan(probe: Probe, target: FunctionTarget, payload: str | int, values: list[Any],
-                   source: str) -> Plan:
+                   source: str, chosen: dict[str, Any] | None = None) -> Plan:
     args = [v for v, p in zip(values, target.params) if not p.keyword_only]
-    kwargs = {p.name: v for v, p in zip(values, target.params) if p.keyword_only}
+    kwargs = {p.name: v for v, p in zip(values, target.params) if p.keyword_only} | (chosen or {})
     spec = {"function": target.name, "args": args, "kwargs": kwargs, "setup": list(probe.setup)}
     parts = [shown_value(a) for a in args] + [f"{k}={shown_value(v)}" for k, v in kwargs.items()]
     return Plan(probe, target, payload, spec, f"{target.name}({', '.join(parts)})", source)

@@ -36,6 +36,7 @@ class Probe:
     web: bool = False  # selected for every module with web routes (a handler's text is HTML by default)
     fix: str = ""  # how to fix the code once the probe is confirmed
     filler: str = ""  # what the other text parameters hold while one carries the payload (default: plain values)
+    choice: str = ""  # what a parameter that picks a format or method holds (inputs.CHOICE_WORDS): the attacker's pick
 
 
 _LAUGHS = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "sgxsgxsgxsgxsgxsgxsgxsgxsgxsgx">'
@@ -85,12 +86,12 @@ PROBES: tuple[Probe, ...] = (
     Probe("pickle-deserialization", 502, "Deserialization of untrusted data (pickle)", "deserialize",
           (_b64(b"ctarget\n_sgx_constructed\n(tR."), _b64(b"cos\ngetpid\n(tR.")), kind=BINARY,
           sinks=("pickle", "cPickle", "_pickle", "dill", "shelve", "jsonpickle"),
-          topics=("pickle", "unpickle", "deserialize", "serialized"),
+          topics=("pickle", "unpickle", "deserialize", "serialized"), choice="pickle",
           fix="Never unpickle untrusted data; use JSON or another data-only format."),
     Probe("yaml-deserialization", 502, "Deserialization of untrusted data (YAML object construction)",
           "deserialize", ("!!python/object/apply:target._sgx_constructed []",
                           "- !!python/object/apply:target._sgx_constructed [sgx]"),
-          sinks=("yaml",), topics=("yaml", "yml"),
+          sinks=("yaml",), topics=("yaml", "yml"), choice="yaml",
           fix="Load YAML with yaml.safe_load (SafeLoader), never with an unsafe Loader."),
     Probe("xxe", 611, "XML external entity (a canary file read)", "canary",
           ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY sgx SYSTEM "file://{canary}">]><r>&sgx;</r>',

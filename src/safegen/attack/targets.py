@@ -29,6 +29,7 @@ class FunctionTarget:
     name: str
     params: tuple[Param, ...]
     line: int
+    optional: tuple[Param, ...] = ()  # parameters with defaults, passed by name when a probe sets one
 
     @property
     def label(self) -> str:
@@ -195,5 +196,6 @@ def find_targets(code: str, name: str | None = None) -> list[Target]:
             targets.append(_django_view(function))
         elif (name is not None or not function.name.startswith("_")) and isinstance(function, ast.FunctionDef):
             signature = parse_signature(code, function.name)
-            targets.append(FunctionTarget(name=function.name, params=signature.params, line=function.lineno))
+            targets.append(FunctionTarget(name=function.name, params=signature.params, line=function.lineno,
+                                          optional=signature.optional))
     return targets

@@ -34,6 +34,7 @@ class Signature:
     name: str
     params: tuple[Param, ...]
     lineno: int
+    optional: tuple[Param, ...] = ()  # the parameters with defaults (not fuzzed; a probe may set one by name)
 
     @property
     def arity(self) -> int:
@@ -138,10 +139,12 @@ def parse_signature(code: str, entry_point: str) -> Signature:
     positional = node.args.posonlyargs + node.args.args
     required = len(positional) - len(node.args.defaults)
     params = [Param(a.arg, resolve_annotation(a.annotation)) for a in positional[:required]]
+    optional = [Param(a.arg, resolve_annotation(a.annotation), keyword_only=True) for a in positional[required:]
+                if a not in node.args.posonlyargs]
     for arg, default in zip(node.args.kwonlyargs, node.args.kw_defaults):
-        if default is None:
-            params.append(Param(arg.arg, resolve_annotation(arg.annotation), keyword_only=True))
-    return Signature(name=entry_point, params=tuple(params), lineno=node.lineno)
+        (params if default is None else optional).append(
+            Param(arg.arg, resolve_annotation(arg.annotation), keyword_only=True))
+    return Signature(name=entry_point, params=tuple(params), lineno=node.lineno, optional=tuple(optional))
 
 
 def value_matches(value: Any, annotation: Any) -> bool:
