@@ -82,6 +82,59 @@ def _sgx_install_code_canary() -> None:
 
 _sgx_install_code_canary()
 
+_SGX_WEAK_HASHES = ("md4", "md5", "md5-sha1", "sha1", "sha")
+
+
+def _sgx_hash_name(algorithm: Any) -> str:
+    """The lower-case name of a hash given by name, constructor or module ("" when unknown)."""
+    if isinstance(algorithm, str):
+        return algorithm.lower().replace("_", "-")
+    name = str(getattr(algorithm, "_sgx_hash", "") or getattr(algorithm, "__name__", ""))
+    return name.lower().replace("openssl-", "").replace("_", "-")
+
+
+def _sgx_weak_hash(algorithm: Any, where: str) -> None:
+    name = _sgx_hash_name(algorithm)
+    if _SgxState.active and name in _SGX_WEAK_HASHES:
+        _sgx_hit("weak_hash", "%s used the weak hash %s" % (where, name))
+
+
+def _sgx_install_hash_watch() -> None:
+    """Record every use of a weak hash (hashlib.new, hashlib.md5/sha1, hmac) while an attack runs."""
+    import hashlib
+    import hmac
+
+    new = hashlib.new
+
+    def watched_new(name: Any, *args: Any, **kwargs: Any) -> Any:
+        _sgx_weak_hash(name, "hashlib.new")
+        return new(name, *args, **kwargs)
+
+    hashlib.new = watched_new  # type: ignore[assignment]
+    for algorithm in ("md5", "sha1"):
+        constructor = getattr(hashlib, algorithm)
+
+        def watched(*args: Any, _constructor: Any = constructor, _name: str = algorithm, **kwargs: Any) -> Any:
+            _sgx_weak_hash(_name, "hashlib." + _name)
+            return _constructor(*args, **kwargs)
+
+        watched._sgx_hash = algorithm  # type: ignore[attr-defined]
+        setattr(hashlib, algorithm, watched)
+    hmac_new, hmac_digest = hmac.new, hmac.digest
+
+    def watched_hmac(key: Any, msg: Any = None, digestmod: Any = "") -> Any:
+        _sgx_weak_hash(digestmod, "hmac.new")
+        return hmac_new(key, msg, digestmod)
+
+    def watched_digest(key: Any, msg: Any, digest: Any) -> Any:
+        _sgx_weak_hash(digest, "hmac.digest")
+        return hmac_digest(key, msg, digest)
+
+    hmac.new, hmac.digest = watched_hmac, watched_digest  # type: ignore[assignment]
+
+
+_sgx_install_hash_watch()
+
 
 def _sgx_constructed(*args: Any, **kwargs: Any) -> str:
     """The callable deserialization payloads name: reaching it means attacker data built an object."""

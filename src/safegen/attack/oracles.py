@@ -125,6 +125,16 @@ def deserialize_oracle(observation: Observation, payloads: tuple[str, ...]) -> E
     return _hit(observation, "construct") or _hit(observation, "find_class")
 
 
+def weak_hash_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """A weak hash (MD5, SHA-1) that the payload named was used: the caller picks the algorithm, and nothing refused it."""
+    named = {p.lower() for p in payloads}
+    for hit in observation.hits:
+        detail = str(hit.get("detail", ""))
+        if hit.get("kind") == "weak_hash" and detail.rsplit(" ", 1)[-1] in named:
+            return Evidence(detail, str(hit.get("location", "")))
+    return None
+
+
 def canary_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
     """The canary file named only by the payload's external entity was read."""
     return _hit(observation, "canary_read")
@@ -208,7 +218,7 @@ def authz_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidenc
 
 ORACLES: dict[str, Oracle] = {
     "path": path_oracle, "traversal": traversal_oracle, "shell": shell_oracle, "network": network_oracle, "sql": sql_oracle,
-    "exec": exec_oracle, "deserialize": deserialize_oracle, "canary": canary_oracle,
+    "exec": exec_oracle, "deserialize": deserialize_oracle, "canary": canary_oracle, "weak_hash": weak_hash_oracle,
     "resource": resource_oracle, "redirect": redirect_oracle, "xss": xss_oracle, "header": header_oracle,
     "authz": authz_oracle,
 }

@@ -93,6 +93,11 @@ PROBES: tuple[Probe, ...] = (
                           "- !!python/object/apply:target._sgx_constructed [sgx]"),
           sinks=("yaml",), topics=("yaml", "yml"), choice="yaml",
           fix="Load YAML with yaml.safe_load (SafeLoader), never with an unsafe Loader."),
+    Probe("weak-hash", 327, "A weak hash algorithm the caller names is used (MD5, SHA-1)", "weak_hash",
+          ("md5", "sha1"), sinks=("hashlib", "hmac"),
+          topics=("hash algorithm", "digest", "hmac", "checksum", "signature"), choice="md5",
+          fix="Accept only strong hash algorithms from an allow-list (sha256, sha384, sha512, sha3_*, blake2b, "
+              "blake2s) and raise ValueError for any other name, MD5 and SHA-1 included."),
     Probe("xxe", 611, "XML external entity (a canary file read)", "canary",
           ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY sgx SYSTEM "file://{canary}">]><r>&sgx;</r>',
            '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY % sgx SYSTEM "file://{canary}"> %sgx;]><r>sgx</r>'),
