@@ -8,6 +8,7 @@ harness from ``harness_core``/``harness_drive`` appended to the candidate's code
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Sequence
 from functools import lru_cache
@@ -56,9 +57,14 @@ def select_probes(code: str, requirement: str = "", *, only: Sequence[str] = ())
     tree = astutil.parse(code)
     names = sink_names(tree) if tree is not None else set()
     web = any(_matches(framework, names) for framework in WEB_FRAMEWORKS)
-    text = requirement.lower()
-    return [p for p in PROBES if any(_matches(s, names) for s in p.sinks) or any(t in text for t in p.topics)
+    text = requirement.lower().replace("_", " ")  # snake_case names count as words: redirect_url
+    return [p for p in PROBES if any(_matches(s, names) for s in p.sinks) or any(_names(t, text) for t in p.topics)
             or (web and p.web)]
+
+
+def _names(topic: str, text: str) -> bool:
+    """Whether the requirement names the topic as a word (with a plural or verb ending): "tar" is not in "start"."""
+    return re.search(rf"\b{re.escape(topic)}(?:s|es|d|ed|ing)?\b", text) is not None
 
 
 def parse_observation(raw: dict[str, Any]) -> Observation:

@@ -95,7 +95,7 @@ PROBES: tuple[Probe, ...] = (
           fix="Load YAML with yaml.safe_load (SafeLoader), never with an unsafe Loader."),
     Probe("weak-hash", 327, "A weak hash algorithm the caller names is used (MD5, SHA-1)", "weak_hash",
           ("md5", "sha1"), sinks=("hashlib", "hmac"),
-          topics=("hash algorithm", "digest", "hmac", "checksum", "signature"), choice="md5",
+          topics=("hash algorithm", "digest", "hmac", "checksum"), choice="md5",
           fix="Accept only strong hash algorithms from an allow-list (sha256, sha384, sha512, sha3_*, blake2b, "
               "blake2s) and raise ValueError for any other name, MD5 and SHA-1 included."),
     Probe("xxe", 611, "XML external entity (a canary file read)", "canary",
