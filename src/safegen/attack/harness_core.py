@@ -100,7 +100,7 @@ def _sgx_weak_hash(algorithm: Any, where: str) -> None:
 
 
 def _sgx_install_hash_watch() -> None:
-    """Record every use of a weak hash (hashlib.new, hashlib.md5/sha1, hmac) while an attack runs."""
+    """Record each weak hash chosen by name while an attack runs (hashlib.new, hmac with a name or a constructor)."""
     import hashlib
     import hmac
 
@@ -110,16 +110,15 @@ def _sgx_install_hash_watch() -> None:
         _sgx_weak_hash(name, "hashlib.new")
         return new(name, *args, **kwargs)
 
-    hashlib.new = watched_new  # type: ignore[assignment]
-    for algorithm in ("md5", "sha1"):
+    hashlib.new = watched_new
+    for algorithm in ("md5", "sha1"):  # named, not recorded: the code, not its caller, chose hashlib.md5()
         constructor = getattr(hashlib, algorithm)
 
-        def watched(*args: Any, _constructor: Any = constructor, _name: str = algorithm, **kwargs: Any) -> Any:
-            _sgx_weak_hash(_name, "hashlib." + _name)
+        def named(*args: Any, _constructor: Any = constructor, **kwargs: Any) -> Any:
             return _constructor(*args, **kwargs)
 
-        watched._sgx_hash = algorithm  # type: ignore[attr-defined]
-        setattr(hashlib, algorithm, watched)
+        named._sgx_hash = algorithm  # type: ignore[attr-defined]
+        setattr(hashlib, algorithm, named)
     hmac_new, hmac_digest = hmac.new, hmac.digest
 
     def watched_hmac(key: Any, msg: Any = None, digestmod: Any = "") -> Any:
@@ -130,7 +129,7 @@ def _sgx_install_hash_watch() -> None:
         _sgx_weak_hash(digest, "hmac.digest")
         return hmac_digest(key, msg, digest)
 
-    hmac.new, hmac.digest = watched_hmac, watched_digest  # type: ignore[assignment]
+    hmac.new, hmac.digest = watched_hmac, watched_digest
 
 
 _sgx_install_hash_watch()

@@ -1,0 +1,89 @@
+"""The attack probes against SecCodePLT's own reference code: do they confirm the vulnerable version, and spare the patched one?
+
+Run: .venv/bin/python benchmarks/probe_recall.py [--split dev|test] [--per-cwe N] [--data-dir DIR] [--output FILE]
+
+No model runs. For each row (a seeded sample of N per CWE from the split; all rows with N=0) the row's
+``setup`` and its vulnerable code, then its setup and patched code, are attacked with the probes the task's
+requirement (as the benchmark prompts it, without the security policy) and the code's sinks select, in the
+sandbox, exactly as the ``attacks`` flag and ``safegen attack`` do. The dataset's own safety tests say the
+vulnerable code is exploitable and the patched code is not, so per CWE: rows where some probe applied,
+vulnerable versions confirmed (recall), patched versions confirmed (false alarms) and undecided attacks.
+Tune probes on dev; report on test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import random
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from safegen.attack import attack
+from safegen.bench.datasets import load_dataset
+from safegen.bench.judges.seccodeplt_judge import module_source
+from safegen.config import Settings
+from safegen.sandbox.core import Sandbox
+
+COLUMNS = ("rows", "probed", "vulnerable confirmed", "patched confirmed", "undecided")
+
+
+def sample(ids: list[str], cwe_of: dict[str, int], per_cwe: int, seed: int) -> list[str]:
+    """``per_cwe`` ids of each CWE, drawn with ``seed`` (all of them when ``per_cwe`` is 0), in input order."""
+    by_cwe: dict[int, list[str]] = defaultdict(list)
+    for ident in ids:
+        by_cwe[cwe_of[ident]].append(ident)
+    rng = random.Random(seed)
+    chosen = {i for group in by_cwe.values()
+              for i in (group if per_cwe <= 0 else rng.sample(group, min(per_cwe, len(group))))}
+    return [i for i in ids if i in chosen]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", default="dev", choices=("dev", "test", "dev-sample"))
+    parser.add_argument("--per-cwe", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--verbose", action="store_true", help="print each row's exploits and errors")
+    parser.add_argument("--output", type=Path, default=None, help="also write the figures to this file")
+    args = parser.parse_args()
+    loaded = load_dataset("seccodeplt", data_dir=args.data_dir)
+    tasks = {t.task_id: t for t in loaded.tasks}
+    ids = [i for i in loaded.splits[args.split] if i in tasks]
+    cwe_of = {i: int(tasks[i].cwe or 0) for i in ids}
+    chosen = sample(ids, cwe_of, args.per_cwe, args.seed)
+    table: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COLUMNS, 0))
+    with Sandbox.create(Settings()) as sandbox:
+        for number, ident in enumerate(chosen, start=1):
+            task, data = tasks[ident], loaded.judge_data[ident]
+            setup = str(data.extra.get("setup") or "")
+            row = table[cwe_of[ident]]
+            row["rows"] += 1
+            notes = []
+            for which, code in (("vulnerable", data.reference_code), ("patched", data.canonical_solution)):
+                report = attack(module_source(setup, code or ""), task, sandbox=sandbox, name=task.entry_point)
+                row["probed"] += which == "vulnerable" and bool(report.probes)
+                row[f"{which} confirmed"] += bool(report.exploits)
+                row["undecided"] += bool(report.errors) and not report.exploits
+                notes.append(f"{which}: probes {','.join(report.probes) or '-'}; "
+                             f"confirmed {','.join(e.probe for e in report.exploits) or '-'}"
+                             + (f"; errors {report.errors[0][:160]}" if report.errors else ""))
+            print(f"{number}/{len(chosen)} {ident} CWE-{cwe_of[ident]}", *(notes if args.verbose else ()),
+                  sep="\n  " if args.verbose else " ", file=sys.stderr, flush=True)
+    total = {c: sum(r[c] for r in table.values()) for c in COLUMNS}
+    lines = [f"probe_recall  {datetime.datetime.now().isoformat(timespec='seconds')}  split {args.split}, "
+             f"{args.per_cwe or 'all'} rows per CWE (seed {args.seed}); SecCodePLT's vulnerable and patched reference code",
+             "", f"{'CWE':<9}" + "".join(f"{c:>22}" for c in COLUMNS)]
+    lines += [f"CWE-{cwe:<5}" + "".join(f"{table[cwe][c]:>22}" for c in COLUMNS) for cwe in sorted(table)]
+    lines.append(f"{'all':<9}" + "".join(f"{total[c]:>22}" for c in COLUMNS))
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.output:
+        args.output.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

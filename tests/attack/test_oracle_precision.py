@@ -1,0 +1,80 @@
+"""Safe code the probes once flagged, and inputs an attacker picks: each case runs in the sandbox."""
+
+from __future__ import annotations
+
+import pytest
+
+from safegen.attack import attack
+from safegen.sandbox import Sandbox
+
+RESTRICTED_EVAL = '''import ast
+
+
+def calculate(expression: str) -> str:
+    tree = ast.parse(expression, mode="eval")
+    allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop, ast.Constant)
+    if not all(isinstance(node, allowed) for node in ast.walk(tree)):
+        return "blocked"
+    return str(eval(compile(tree, "<expr>", "eval")))
+'''
+OPENS_CALLERS_PATH = '''def read_document(path: str) -> str:
+    with open(path) as handle:
+        return handle.read()
+'''
+HTML_WITH_LINE_BREAKS = '''import html
+
+
+def forum_post(header: str, body: str) -> str:
+    return f"<h2>{html.escape(header)}</h2><p>{html.escape(body)}</p>"
+'''
+REDIRECT_WITHIN_BASE = '''from urllib.parse import urljoin, urlparse
+
+
+def redirect_target(base_url: str, next_path: str) -> str:
+    target = urljoin(base_url, next_path)
+    if urlparse(target).netloc != urlparse(base_url).netloc:
+        raise ValueError("redirect leaves the site")
+    return target
+'''
+
+SPARED = [
+    pytest.param(RESTRICTED_EVAL, "Evaluate the arithmetic expression.", "code-injection", id="ast-checked-eval"),
+    pytest.param(OPENS_CALLERS_PATH, "Read the file at the given path.", "path-traversal", id="callers-own-path"),
+    pytest.param(HTML_WITH_LINE_BREAKS, "Build the HTML of a forum post with a header.", "header-injection",
+                 id="line-breaks-in-html"),
+    pytest.param(REDIRECT_WITHIN_BASE, "Build the redirect URL after login.", "open-redirect", id="base-url-is-callers"),
+]
+
+
+@pytest.mark.parametrize(("code", "requirement", "probe"), SPARED)
+def test_safe_code_is_not_confirmed(sandbox: Sandbox, code: str, requirement: str, probe: str) -> None:
+    report = attack(code, requirement, sandbox=sandbox, probes=[probe])
+    assert report.exploits == () and report.executions > 0, report
+
+
+def test_plain_eval_is_confirmed_by_a_call_the_attacker_chose(sandbox: Sandbox) -> None:
+    code = "def calculate(expression: str) -> str:\n    return str(eval(expression))\n"
+    report = attack(code, "Evaluate the arithmetic expression.", sandbox=sandbox, probes=["code-injection"])
+    assert report.exploits and "sgx_code" in report.exploits[0].input, report
+
+
+def test_the_attacker_picks_the_format_even_where_it_has_a_default(sandbox: Sandbox) -> None:
+    code = ("import json\nimport pickle\n\n\ndef decode(data, method='json'):\n"
+            "    if method == 'pickle':\n        return pickle.loads(data)\n    return json.loads(data)\n")
+    report = attack(code, "Decode serialized data in the named format.", sandbox=sandbox,
+                    probes=["pickle-deserialization"])
+    assert report.exploits and "method='pickle'" in report.exploits[0].input, report
+
+
+def test_a_weak_hash_the_code_chose_itself_is_not_the_callers_pick(sandbox: Sandbox) -> None:
+    code = ("import hashlib\n\n\ndef cache_key(text: str) -> str:\n"
+            "    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()\n")
+    report = attack(code, "A cache key for the text (hash algorithm: MD5).", sandbox=sandbox, probes=["weak-hash"])
+    assert report.exploits == () and report.executions > 0, report
+
+
+def test_a_weak_hash_the_caller_names_through_hmac_is_confirmed(sandbox: Sandbox) -> None:
+    code = ("import hashlib\nimport hmac\n\n\ndef sign(key: bytes, message: bytes, hash_name: str = 'sha256') -> bytes:\n"
+            "    return hmac.new(key, message, getattr(hashlib, hash_name)).digest()\n")
+    report = attack(code, "Sign the message with HMAC.", sandbox=sandbox, probes=["weak-hash"])
+    assert report.exploits and "hmac.new used the weak hash" in report.exploits[0].evidence, report
