@@ -1,6 +1,7 @@
 """The attack probes against SecCodePLT's own reference code: do they confirm the vulnerable version, and spare the patched one?
 
 Run: .venv/bin/python benchmarks/probe_recall.py [--split dev|test] [--per-cwe N] [--data-dir DIR] [--output FILE]
+     .venv/bin/python benchmarks/probe_recall.py --run RUN_FOLDER [--output FILE]   (a run's answers instead)
 
 No model runs. For each row (a seeded sample of N per CWE from the split; all rows with N=0) the row's
 ``setup`` and its vulnerable code, then its setup and patched code, are attacked with the probes the task's
@@ -8,13 +9,16 @@ requirement (as the benchmark prompts it, without the security policy) and the c
 sandbox, exactly as the ``attacks`` flag and ``safegen attack`` do. The dataset's own safety tests say the
 vulnerable code is exploitable and the patched code is not, so per CWE: rows where some probe applied,
 vulnerable versions confirmed (recall), patched versions confirmed (false alarms) and undecided attacks.
-Tune probes on dev; report on test.
+With ``--run`` the answers of a judged SecCodePLT run are attacked instead, and set beside the judge's sec@1
+verdict: exploits confirmed on answers that fail a safety case (caught), on answers that pass them all (false
+alarms) and none on answers that fail (missed). Tune probes on dev; report on test.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import random
 import sys
 from collections import defaultdict
@@ -40,6 +44,48 @@ def sample(ids: list[str], cwe_of: dict[str, int], per_cwe: int, seed: int) -> l
     return [i for i in ids if i in chosen]
 
 
+def run_agreement(folder: Path, data_dir: str | None) -> list[str]:
+    """The probes on a judged run's final answers, beside the executable judge's sec verdict, per CWE."""
+    loaded = load_dataset("seccodeplt", data_dir=data_dir)
+    tasks = {t.task_id: t for t in loaded.tasks}
+    columns = ("answers", "sec fail", "caught", "false alarm", "missed", "undecided")
+    table: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(columns, 0))
+    rows = []
+    for line in (folder / "results.jsonl").read_text().splitlines():
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # a line a killed run cut short
+    with Sandbox.create(Settings()) as sandbox:
+        for number, row in enumerate(rows, start=1):
+            task = tasks.get(row.get("task_id", ""))
+            sec = next((v["outcome"] for v in row.get("verdicts", ()) if v.get("protocol") == "sec"), None)
+            code = ((row.get("record") or {}).get("final") or {}).get("code")
+            if task is None or sec is None:
+                continue
+            counts = table[int(task.cwe or 0)]
+            counts["answers"] += 1
+            counts["sec fail"] += sec != "pass"
+            if not code:
+                continue
+            setup = str(loaded.judge_data[task.task_id].extra.get("setup") or "")
+            report = attack(module_source(setup, code), task, sandbox=sandbox, name=task.entry_point)
+            confirmed = bool(report.exploits)
+            counts["caught"] += confirmed and sec != "pass"
+            counts["false alarm"] += confirmed and sec == "pass"
+            counts["missed"] += not confirmed and sec != "pass"
+            counts["undecided"] += bool(report.errors) and not confirmed
+            print(f"{number}/{len(rows)} {task.task_id} sec {sec}: "
+                  f"{','.join(e.probe for e in report.exploits) or '-'}", file=sys.stderr, flush=True)
+    total = {c: sum(r[c] for r in table.values()) for c in columns}
+    lines = [f"probe_recall --run {folder.name}  {datetime.datetime.now().isoformat(timespec='seconds')}  "
+             "(the run's final answers attacked, beside the SecCodePLT judge's sec verdict)",
+             "", f"{'CWE':<9}" + "".join(f"{c:>13}" for c in columns)]
+    lines += [f"CWE-{cwe:<5}" + "".join(f"{table[cwe][c]:>13}" for c in columns) for cwe in sorted(table)]
+    lines.append(f"{'all':<9}" + "".join(f"{total[c]:>13}" for c in columns))
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="dev", choices=("dev", "test", "dev-sample"))
@@ -48,7 +94,10 @@ def main() -> int:
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--verbose", action="store_true", help="print each row's exploits and errors")
     parser.add_argument("--output", type=Path, default=None, help="also write the figures to this file")
+    parser.add_argument("--run", type=Path, default=None, help="attack a judged run's answers instead")
     args = parser.parse_args()
+    if args.run is not None:
+        return _emit(run_agreement(args.run, args.data_dir), args.output)
     loaded = load_dataset("seccodeplt", data_dir=args.data_dir)
     tasks = {t.task_id: t for t in loaded.tasks}
     ids = [i for i in loaded.splits[args.split] if i in tasks]
@@ -78,10 +127,14 @@ def main() -> int:
              "", f"{'CWE':<9}" + "".join(f"{c:>22}" for c in COLUMNS)]
     lines += [f"CWE-{cwe:<5}" + "".join(f"{table[cwe][c]:>22}" for c in COLUMNS) for cwe in sorted(table)]
     lines.append(f"{'all':<9}" + "".join(f"{total[c]:>22}" for c in COLUMNS))
+    return _emit(lines, args.output)
+
+
+def _emit(lines: list[str], output: Path | None) -> int:
     text = "\n".join(lines) + "\n"
     print(text)
-    if args.output:
-        args.output.write_text(text)
+    if output:
+        output.write_text(text)
     return 0
 
 
