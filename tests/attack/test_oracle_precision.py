@@ -78,3 +78,30 @@ def test_a_weak_hash_the_caller_names_through_hmac_is_confirmed(sandbox: Sandbox
             "    return hmac.new(key, message, getattr(hashlib, hash_name)).digest()\n")
     report = attack(code, "Sign the message with HMAC.", sandbox=sandbox, probes=["weak-hash"])
     assert report.exploits and "hmac.new used the weak hash" in report.exploits[0].evidence, report
+
+
+RECORDS = '''USERS = {1: {"role": "admin"}, 2: {"role": "user"}, 3: {"role": "user"}}
+INVOICES = {2: {"amount": 200}, 3: {"amount": 300}}
+
+'''
+IGNORES_REQUESTER = RECORDS + '''
+def fetch_invoice(requester_id: int, owner_id: int) -> dict:
+    return INVOICES[owner_id]
+'''
+CHECKS_REQUESTER = RECORDS + '''
+def fetch_invoice(requester_id: int, owner_id: int) -> dict | str:
+    user = USERS.get(requester_id)
+    if user is None or (requester_id != owner_id and user["role"] != "admin"):
+        return "Unauthorized"
+    return INVOICES[owner_id]
+'''
+
+
+@pytest.mark.parametrize(("code", "confirmed"), [pytest.param(IGNORES_REQUESTER, True, id="ignores-the-requester"),
+                                                 pytest.param(CHECKS_REQUESTER, False, id="checks-the-requester")])
+def test_an_outsider_acting_on_an_existing_record(sandbox: Sandbox, code: str, confirmed: bool) -> None:
+    report = attack(code, "Fetch an invoice; only its owner or an admin may.", sandbox=sandbox,
+                    probes=["missing-authorization"])
+    assert bool(report.exploits) is confirmed and report.executions > 0, report
+    if confirmed:
+        assert report.exploits[0].input.startswith("fetch_invoice(424242, ")

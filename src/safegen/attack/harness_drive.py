@@ -78,7 +78,24 @@ def _sgx_value(spec: Any) -> Any:
         return conn.cursor() if kind == "cursor" else conn
     if kind == "principal":
         return _sgx_principal()
+    if kind == "module_key":
+        return _sgx_module_key(int if spec.get("type") == "int" else str)
     return None
+
+
+def _sgx_module_key(kind: type) -> Any:
+    """A key of the module's own records (module-level dicts of dicts or objects): the key most of them share."""
+    counts: dict[Any, int] = {}
+    for name, value in list(globals().items()):
+        if name.startswith("_") or not isinstance(value, dict) or not value:
+            continue
+        keys = [k for k, v in value.items() if type(k) is kind and not isinstance(v, (str, int, float, bool))]
+        for key in keys:
+            counts[key] = counts.get(key, 0) + 1
+    if not counts:
+        return 1 if kind is int else "alice"
+    best = max(counts.values())
+    return [k for k, n in counts.items() if n == best][-1]  # the last: the first is often the administrator
 
 
 def _sgx_canary() -> None:

@@ -21,6 +21,17 @@ PRINCIPAL_NAMES = frozenset({"user", "current_user", "requester", "caller", "act
                              "requesting_user", "session_user", "viewer", "editor", "member"})
 CONNECTION_NAMES = frozenset({"conn", "connection", "db", "db_conn", "database", "con"})
 CURSOR_NAMES = frozenset({"cursor", "cur"})
+# who acts, and what is acted on: the missing-authorization probe's outsider call (inputs._is_actor)
+ACTOR_WORDS = frozenset({"user", "usr", "u", "requester", "requesting", "actor", "caller", "current", "active", "acting",
+                         "staff", "member", "account", "viewer", "editor", "employee", "operator", "initiator",
+                         "executor", "uid", "login", "session", "worker", "personnel", "admin"})
+ID_WORDS = frozenset({"id", "identifier", "uid", "name", "token"})
+RESOURCE_WORDS = frozenset({"profile", "affected", "target", "viewing", "viewed", "owner", "creator", "other",
+                            "recipient", "patient", "project", "doc", "document", "content", "invoice", "order",
+                            "file", "resource", "record", "item", "account_to", "subject", "new", "updated"})
+QUANTITY_WORDS = frozenset({"amount", "count", "size", "limit", "value", "quantity", "total", "max", "min", "age",
+                            "length", "number", "page", "offset", "timeout", "days", "hours", "seconds"})
+OUTSIDER_ID = 424242  # no data names this caller
 # parameters that choose a format, method or algorithm: a probe's ``choice`` goes there (the attacker picks it)
 CHOICE_WORDS = ("format", "method", "kind", "type", "mode", "serializ", "fmt", "protocol", "loader", "algo", "hash",
                 "digest", "cipher", "scheme")
@@ -157,6 +168,9 @@ def function_plans(probe: Probe, target: FunctionTarget, payloads: tuple[str | i
         if any(isinstance(_special(p), (dict, str, bool)) and p.name.lower() not in
                CONNECTION_NAMES | CURSOR_NAMES | DIRECTORY_NAMES for p in target.params):
             plans.append(_function_plan(probe, target, "principal", plain, source))
+        actor = next((p for p in target.params if _is_actor(p)), None)
+        if actor is not None:
+            plans.append(_function_plan(probe, target, "outsider", _outsider_call(target, actor), source))
         return plans
     for payload in payloads if payloads is not None else probe.payloads:
         for position, param in enumerate(target.params):
@@ -167,6 +181,34 @@ def function_plans(probe: Probe, target: FunctionTarget, payloads: tuple[str | i
             values[position] = value
             plans.append(_function_plan(probe, target, payload, values, source, chosen))
     return plans
+
+
+def _words(name: str) -> set[str]:
+    return set(name.lower().replace("-", "_").split("_"))
+
+
+def _is_actor(param: Param) -> bool:
+    """A parameter naming who acts (``requester_id``, ``active_user_id``, ``staff_identifier``), not what is acted on."""
+    words = _words(param.name)
+    return bool(words & ACTOR_WORDS) and bool(words & ID_WORDS) and not words & RESOURCE_WORDS and bool(
+        _kind_of(param.annotation) & {int, str})
+
+
+def _outsider_call(target: FunctionTarget, actor: Param) -> list[Any]:
+    """An identity no data names acts, with the lowest role, on a resource that exists (the module's own keys)."""
+    values: list[Any] = []
+    for param in target.params:
+        kinds, words = _kind_of(param.annotation), _words(param.name)
+        if param is actor:
+            values.append(OUTSIDER_ID if int in kinds and str not in kinds else f"sgx-{OUTSIDER_ID}")
+        elif words & {"role", "level", "group", "rank"} and str in kinds:
+            values.append("guest")
+        elif (words & (ID_WORDS | RESOURCE_WORDS | {"key", "ref", "number", "code", "account"}) and kinds & {int, str}
+              or kinds == {int} and not words & QUANTITY_WORDS):
+            values.append({"$": "module_key", "type": "int" if int in kinds and str not in kinds else "str"})
+        else:
+            values.append(plain_value(param))
+    return values
 
 
 def _function_plan(probe: Probe, target: FunctionTarget, payload: str | int, values: list[Any],

@@ -16,7 +16,8 @@ from safegen.attack.probes import ATTACKER_HOST
 from safegen.sandbox.result import ExecResult
 
 MARK = "sgx"
-_DENIAL = re.compile(r"denied|forbidden|unauthori[sz]ed|not allowed|not permitted|permission|access", re.I)
+_DENIAL = re.compile(r"denied|forbidden|unauthori[sz]ed|not allowed|not permitted|permission|access|not found|"
+                     r"unknown|invalid|no such", re.I)
 
 
 @dataclass(frozen=True)
