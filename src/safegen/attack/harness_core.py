@@ -30,6 +30,7 @@ class _SgxState:
     hits: list[dict[str, str]] = []
     sql: list[str] = []
     canary = ""
+    records: list[Any] = []  # the records mass-assignment probes passed in, checked after the call
 
 
 def _sgx_where() -> str:
@@ -65,6 +66,32 @@ def _sgx_hook(event: str, args: tuple[Any, ...]) -> None:
         pass
     finally:
         _SgxState.busy = False
+
+
+_SGX_ALLOW_WORDS = ("FIELD", "ALLOWED", "EDITABLE", "PERMITTED", "WHITELIST", "ALLOWLIST", "UPDATABLE", "MUTABLE",
+                    "WRITABLE", "SAFE_KEYS", "VALID_KEYS")
+
+
+def _sgx_allow_list() -> str:
+    """The name of a module-level collection of field names the code may set (an allow-list), or ""."""
+    for name, value in list(globals().items()):
+        if name.startswith("_") or not isinstance(value, (list, tuple, set, frozenset, dict)) or not value:
+            continue
+        if any(word in name.upper() for word in _SGX_ALLOW_WORDS) and all(isinstance(v, str) for v in value):
+            return name
+    return ""
+
+
+def _sgx_after_call(value: Any) -> None:
+    """Observations made once the target returned: a field outside the module's allow-list set by the input."""
+    allow = _sgx_allow_list() if _SgxState.records or isinstance(value, dict) else ""
+    if not allow:
+        return
+    for record in _SgxState.records + ([value] if isinstance(value, dict) else []):
+        fields = record if isinstance(record, dict) else getattr(record, "__dict__", {})
+        if "sgx_injected" in fields:
+            _sgx_hit("mass", "the input set the field 'sgx_injected', which %s does not allow" % allow)
+            return
 
 
 def _sgx_code(*args: Any, **kwargs: Any) -> str:

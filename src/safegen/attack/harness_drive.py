@@ -11,6 +11,7 @@ if TYPE_CHECKING:  # defined by harness_core, which precedes this text in the sa
     from safegen.attack.harness_asgi import _sgx_asgi_request, _sgx_asgi_warm
     from safegen.attack.harness_core import (
         _SGX_TAG,
+        _sgx_after_call,
         _sgx_hit,
         _sgx_install_sqlite,
         _SgxState,
@@ -78,6 +79,12 @@ def _sgx_value(spec: Any) -> Any:
         return conn.cursor() if kind == "cursor" else conn
     if kind == "principal":
         return _sgx_principal()
+    if kind == "record":  # an existing record the call may change
+        record = {"name": "sgx-alice", "role": "user", "status": "active", "owner": "sgx-alice"}
+        _SgxState.records.append(record)
+        return record
+    if kind == "fields":
+        return {str(spec["key"]): "sgx"}
     if kind == "module_key":
         return _sgx_module_key(int if spec.get("type") == "int" else str)
     return None
@@ -140,7 +147,8 @@ def _sgx_response(value: Any, out: dict[str, Any]) -> None:
                 out["text"] = repr(value)[:3000]
             except Exception:
                 pass
-        out["returned"] = value is not None and value is not False and value != 0
+        empty = isinstance(value, (str, bytes, list, tuple, dict, set)) and not value
+        out["returned"] = value is not None and value is not False and value != 0 and not empty
 
 
 def _sgx_route(spec: dict[str, Any]) -> Any:
@@ -185,7 +193,7 @@ def _sgx_attack(spec: dict[str, Any]) -> None:
     saved = os.dup(1)
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)
-    _SgxState.hits, _SgxState.sql = [], []
+    _SgxState.hits, _SgxState.sql, _SgxState.records = [], [], []
     try:
         if "canary" in spec.get("setup", ()):
             _sgx_canary()
@@ -201,6 +209,7 @@ def _sgx_attack(spec: dict[str, Any]) -> None:
             _SgxState.active = True
             value = globals()[spec["function"]](*args, **kwargs)
         _SgxState.active = False
+        _sgx_after_call(value)
         _sgx_response(value, out)
     except BaseException as exc:  # the candidate's failure is an observation, not the harness's
         _SgxState.active = False

@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from safegen.attack.probes import ARCHIVE, BINARY, INTEGER, PRINCIPAL, TEXT, Probe
+from safegen.attack.probes import ARCHIVE, BINARY, FIELDS, INTEGER, PRINCIPAL, TEXT, Probe
 from safegen.attack.targets import FALLBACK_NAMES, FunctionTarget, RouteTarget, Target
 from safegen.fuzz.signature import Named, Param
 from safegen.fuzz.triage import compact_repr
 
 PRINCIPAL_NAMES = frozenset({"user", "current_user", "requester", "caller", "actor", "account", "principal",
                              "requesting_user", "session_user", "viewer", "editor", "member"})
+ROLE_NAMES = frozenset({"role", "user_role"})
+FLAG_NAMES = frozenset({"is_admin", "admin", "is_owner", "authorized", "is_authenticated"})
 CONNECTION_NAMES = frozenset({"conn", "connection", "db", "db_conn", "database", "con"})
 CURSOR_NAMES = frozenset({"cursor", "cur"})
 # who acts, and what is acted on: the missing-authorization probe's outsider call (inputs._is_actor)
@@ -32,6 +34,11 @@ RESOURCE_WORDS = frozenset({"profile", "affected", "target", "viewing", "viewed"
 QUANTITY_WORDS = frozenset({"amount", "count", "size", "limit", "value", "quantity", "total", "max", "min", "age",
                             "length", "number", "page", "offset", "timeout", "days", "hours", "seconds"})
 OUTSIDER_ID = 424242  # no data names this caller
+PRIVILEGE_WORDS = frozenset({"admin", "privileged", "privilege", "authorized", "owner", "staff", "superuser",
+                             "elevated", "rights", "permission", "moderator", "root"})
+CHANGE_WORDS = frozenset({"change", "changes", "update", "updates", "data", "alteration", "alterations",
+                          "modification", "modifications", "new", "payload", "fields", "attrs", "values", "patch",
+                          "input", "edits", "delta", "diff"})
 # parameters that choose a format, method or algorithm: a probe's ``choice`` goes there (the attacker picks it)
 CHOICE_WORDS = ("format", "method", "kind", "type", "mode", "serializ", "fmt", "protocol", "loader", "algo", "hash",
                 "digest", "cipher", "scheme")
@@ -74,10 +81,11 @@ def _special(param: Param) -> Any | None:
         return {"$": "dir", "name": "sgx_out"}
     if name in PRINCIPAL_NAMES:
         return {"$": "principal"}
-    if name in ("role", "user_role"):
+    if name in ROLE_NAMES:
         return "guest"
-    if name in ("is_admin", "admin", "is_owner", "authorized", "is_authenticated"):
-        return False
+    if name in FLAG_NAMES or (
+            _kind_of(param.annotation) == {bool} and _words(name) & PRIVILEGE_WORDS):
+        return False  # the caller holds no privilege
     return None
 
 
@@ -164,9 +172,10 @@ def function_plans(probe: Probe, target: FunctionTarget, payloads: tuple[str | i
     plans: list[Plan] = []
     plain = [_filled(probe, p) for p in target.params]
     chosen = {p.name: probe.choice for p in target.optional if _chooses(probe, p)}  # the attacker picks the format
+    if probe.kind == FIELDS:
+        return _fields_plans(probe, target, source)
     if probe.kind == PRINCIPAL:
-        if any(isinstance(_special(p), (dict, str, bool)) and p.name.lower() not in
-               CONNECTION_NAMES | CURSOR_NAMES | DIRECTORY_NAMES for p in target.params):
+        if any(p.name.lower() in PRINCIPAL_NAMES | ROLE_NAMES | FLAG_NAMES for p in target.params):
             plans.append(_function_plan(probe, target, "principal", plain, source))
         actor = next((p for p in target.params if _is_actor(p)), None)
         if actor is not None:
@@ -181,6 +190,17 @@ def function_plans(probe: Probe, target: FunctionTarget, payloads: tuple[str | i
             values[position] = value
             plans.append(_function_plan(probe, target, payload, values, source, chosen))
     return plans
+
+
+def _fields_plans(probe: Probe, target: FunctionTarget, source: str) -> list[Plan]:
+    """A record and the changes to it: the changes name a field no allow-list holds (mass assignment)."""
+    dicts = [p for p in target.params if dict in _kind_of(p.annotation)]
+    changes = [p for p in dicts if _words(p.name) & CHANGE_WORDS]
+    if not changes or len(dicts) < 2:
+        return []
+    values = [{"$": "fields", "key": probe.payloads[0]} if p in changes else
+              {"$": "record"} if p in dicts else _filled(probe, p) for p in target.params]
+    return [_function_plan(probe, target, probe.payloads[0], values, source)]
 
 
 def _words(name: str) -> set[str]:

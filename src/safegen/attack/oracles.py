@@ -136,6 +136,11 @@ def weak_hash_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evi
     return None
 
 
+def mass_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """A field the module's allow-list does not name was set from the input (mass assignment)."""
+    return _hit(observation, "mass")
+
+
 def canary_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
     """The canary file named only by the payload's external entity was read."""
     return _hit(observation, "canary_read")
@@ -219,7 +224,7 @@ def authz_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidenc
 
 ORACLES: dict[str, Oracle] = {
     "path": path_oracle, "traversal": traversal_oracle, "shell": shell_oracle, "network": network_oracle, "sql": sql_oracle,
-    "exec": exec_oracle, "deserialize": deserialize_oracle, "canary": canary_oracle, "weak_hash": weak_hash_oracle,
+    "exec": exec_oracle, "deserialize": deserialize_oracle, "canary": canary_oracle, "weak_hash": weak_hash_oracle, "mass": mass_oracle,
     "resource": resource_oracle, "redirect": redirect_oracle, "xss": xss_oracle, "header": header_oracle,
     "authz": authz_oracle,
 }

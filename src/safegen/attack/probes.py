@@ -11,7 +11,7 @@ import base64
 from dataclasses import dataclass
 
 # Payload kinds: how a payload becomes an argument (see attack/inputs.py).
-TEXT, BINARY, ARCHIVE, INTEGER, PRINCIPAL = "text", "binary", "archive", "integer", "principal"
+TEXT, BINARY, ARCHIVE, INTEGER, PRINCIPAL, FIELDS = "text", "binary", "archive", "integer", "principal", "fields"
 ATTACKER_HOST = "sgx-attacker.example"
 
 
@@ -147,6 +147,10 @@ PROBES: tuple[Probe, ...] = (
           topics=("repeat", "times", "count", "size", "allocate"),
           fix="Bound the sizes and counts taken from input before allocating or looping (refuse values over a "
               "limit)."),
+    Probe("mass-assignment", 915, "Mass assignment: the input sets a field outside the allowed ones", "mass",
+          ("sgx_injected",), kind=FIELDS, topics=("field", "attribute", "editable", "permitted", "mass assignment"),
+          fix="Copy only the fields the allow-list names from the input (for key in ALLOWED: ...); ignore or refuse "
+              "every other key, for callers without the privilege to set them."),
     Probe("missing-authorization", 862, "Missing authorization (a caller without the role or ownership succeeds)",
           "authz", ("principal",), kind=PRINCIPAL,
           topics=("admin", "administrator", "owner", "role", "permission", "authorized", "privilege", "moderator"),
