@@ -26,8 +26,8 @@ CURSOR_NAMES = frozenset({"cursor", "cur"})
 # who acts, and what is acted on: the missing-authorization probe's outsider call (inputs._is_actor)
 ACTOR_WORDS = frozenset({"user", "usr", "u", "requester", "requesting", "actor", "caller", "current", "active", "acting",
                          "staff", "member", "account", "viewer", "editor", "employee", "operator", "initiator",
-                         "executor", "uid", "login", "session", "worker", "personnel", "admin"})
-ID_WORDS = frozenset({"id", "identifier", "uid", "name", "token"})
+                         "executor", "uid", "login", "worker", "personnel", "admin"})
+ID_WORDS = frozenset({"id", "identifier", "uid", "name"})  # an identity; a token or session is a credential
 RESOURCE_WORDS = frozenset({"profile", "affected", "target", "viewing", "viewed", "owner", "creator", "other",
                             "recipient", "patient", "project", "doc", "document", "content", "invoice", "order",
                             "file", "resource", "record", "item", "account_to", "subject", "new", "updated"})
