@@ -162,3 +162,24 @@ def test_verified_flags_are_ablation_parts_and_bad_inner_names_are_refused() -> 
         VerifiedStrategy(inner="nosuch")
     with pytest.raises(TypeError):
         VerifiedStrategy(inner="verified")
+
+
+EVAL_CALC = ("def calculate(expression: str) -> str:\n    try:\n        return str(eval(expression))\n"
+             "    except Exception as exc:\n        return f'Error: {exc}'\n")
+LITERAL_CALC = ("import ast\n\n\ndef calculate(expression: str) -> str:\n    try:\n"
+                "        return str(ast.literal_eval(expression))\n    except Exception as exc:\n"
+                "        return f'Error: {exc}'\n")
+ARITHMETIC_CALC = (FIXTURES / "code-injection" / "fixed.py").read_text().replace(
+    "def calculate(expression: str) -> float:\n    return _value(", "def calculate(expression: str) -> str:\n    return str(_value(") + ")\n"
+CALC_TASK = Task("calc", "Write a function calculate(expression: str) -> str that evaluates the arithmetic expression "
+                         "the user typed and returns the result as text.", entry_point="calculate")
+
+
+def test_an_attack_repair_that_breaks_ordinary_input_is_rejected(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    script = Routed([EVAL_CALC], attack=[LITERAL_CALC, ARITHMETIC_CALC])
+    record = _run(make_ctx, script, CALC_TASK, attacks=True, static_rounds=0)
+    rounds = [r for r in record.rounds if r.kind == "attack"]
+    assert "calculate('1 + 2 * 3') returns '7'" in rounds[0].prompt  # the ordinary input the repair must keep
+    assert not rounds[0].accepted and "the ordinary call calculate('1 + 2 * 3') returns '7' before" in rounds[0].reason
+    assert rounds[1].accepted and record.final.origin == "repair-attack"
+    assert record.final.attacks is not None and not record.final.attacks.confirmed

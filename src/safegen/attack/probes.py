@@ -36,6 +36,7 @@ class Probe:
     web: bool = False  # selected for every module with web routes (a handler's text is HTML by default)
     fix: str = ""  # how to fix the code once the probe is confirmed
     filler: str = ""  # what the other text parameters hold while one carries the payload (default: plain values)
+    benign: tuple[str | int, ...] = ()  # ordinary inputs in the payloads' place: a repair must keep their results
     choice: str = ""  # what a parameter that picks a format or method holds (inputs.CHOICE_WORDS): the attacker's pick
 
 
@@ -65,6 +66,7 @@ PROBES: tuple[Probe, ...] = (
            "sgx\necho sgx-cmd"),
           sinks=("os.system", "os.popen", "subprocess", "commands", "pty", "os.spawn", "os.exec"),
           topics=("command", "shell", "ping", "execute a program"),
+          benign=("notes", "hello world"),
           fix="Run the program with an argument list and shell=False (subprocess.run([...])); never build a shell "
               "command from input."),
     Probe("sql-injection", 89, "SQL injection", "sql",
@@ -72,6 +74,7 @@ PROBES: tuple[Probe, ...] = (
            'sgx" OR sgx_probe() OR "sgx', "sgx') OR sgx_probe() OR ('sgx", "sgx' OR sgx_probe() --"),
           sinks=("sqlite3", "execute", "executemany", "executescript", "cursor"),
           topics=("sql", "database", "query", "table"), setup=("sqlite",),
+          benign=("alice", "bob"),
           fix="Use a parameterized query (cursor.execute(sql, params)); never format input into the SQL text."),
     Probe("code-injection", 95, "Code injection (eval/exec of attacker data)", "exec",
           # each calls the harness's builtin sgx_code(): evaluating literals or arithmetic never reaches it
@@ -81,6 +84,7 @@ PROBES: tuple[Probe, ...] = (
            ".load_module('builtins').sgx_code()"),
           sinks=("eval", "exec", "compile", "execfile", "InteractiveInterpreter", "runpy"),
           topics=("expression", "evaluate", "calculator", "formula", "python code"),
+          benign=("1 + 2 * 3", "(10 - 4) / 2"),
           fix="Never eval or exec input; parse literals with ast.literal_eval or map the input to allowed "
               "operations."),
     Probe("pickle-deserialization", 502, "Deserialization of untrusted data (pickle)", "deserialize",
@@ -96,6 +100,7 @@ PROBES: tuple[Probe, ...] = (
     Probe("weak-hash", 327, "A weak hash algorithm the caller names is used (MD5, SHA-1)", "weak_hash",
           ("md5", "sha1"), sinks=("hashlib", "hmac"),
           topics=("hash algorithm", "digest", "hmac", "checksum"), choice="md5",
+          benign=("sha256", "sha512"),
           fix="Accept only strong hash algorithms from an allow-list (sha256, sha384, sha512, sha3_*, blake2b, "
               "blake2s) and raise ValueError for any other name, MD5 and SHA-1 included."),
     Probe("xxe", 611, "XML external entity (a canary file read)", "canary",
@@ -122,6 +127,7 @@ PROBES: tuple[Probe, ...] = (
           # the other URL parameters name a legitimate site: a redirect the caller's own base URL leads to the
           # attacker's host is the caller's choice, one the payload alone chooses is an open redirect
           filler="https://app.example/home",
+          benign=("/dashboard", "/settings?tab=profile"),
           fix="Redirect only to paths on this site (one leading '/', no scheme or host) or to hosts on an "
               "allow-list."),
     Probe("xss", 79, "Cross-site scripting (the payload comes back unescaped in HTML)", "xss",
@@ -129,17 +135,20 @@ PROBES: tuple[Probe, ...] = (
           sinks=("render_template_string", "Markup", "HttpResponse", "make_response", "HTMLResponse", "Response",
                  "mark_safe", "html"),
           topics=("html", "web page", "comment", "render", "greet", "profile", "display"), web=True,
+          benign=("Hello world", "alice"),
           fix="Escape input before it goes into HTML (markupsafe.escape or html.escape, or an autoescaping "
               "template)."),
     Probe("header-injection", 113, "HTTP response header injection (CR/LF)", "header",
           ("sgx\r\nSet-Cookie: sgx=1", "sgx\nX-Sgx: 1"),
           sinks=("headers", "set_cookie", "make_response", "Response", "HttpResponse"),
           topics=("header", "cookie", "http response"),
+          benign=("en-US", "session-42"),
           fix="Refuse or strip CR and LF in values put into response headers or cookies."),
     Probe("redos", 1333, "Regular expression denial of service", "resource",
           ("a" * 34 + "!", "a" * 30 + "@" + "a" * 30 + "!", "0" * 34 + "x", "a" * 25000 + "!",
            " " * 20000 + "sgx", "a@" + "a." * 5000 + "!"),
           sinks=("re", "regex"), topics=("regex", "regular expression", "pattern", "email"),
+          benign=("user@example.com", "hello world"),
           fix="Use a regular expression without nested or overlapping quantifiers, bound the input's length, or use "
               "a linear-time engine (re2)."),
     Probe("resource-exhaustion", 400, "Uncontrolled resource consumption", "resource",

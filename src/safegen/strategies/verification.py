@@ -81,8 +81,11 @@ class ConfirmedAttacks:
         from safegen.strategies.repair import required_signature
 
         keep = templates.keep_entry(state.entry_point, required_signature(state, candidate))
+        ordinary = "".join(f"\n- {call} {outcome}" for call, outcome in ordinary_behaviour(state, candidate))
+        if ordinary:
+            ordinary = "\n\nOrdinary input must keep giving the same results, as it does now:" + ordinary
         return ("Running your code in a sandbox with an attacker's inputs confirmed these exploits:\n\n"
-                f"{describe_exploits(candidate.attacks)}\n\n"
+                f"{describe_exploits(candidate.attacks)}{ordinary}\n\n"
                 "Fix the code so that these inputs are handled safely, without changing what it does for "
                 "ordinary valid input." + keep + " Answer with the complete corrected code in one ```python block.")
 
@@ -95,7 +98,40 @@ class ConfirmedAttacks:
         reason = judge_kept(state, parent, child)
         if reason is None and confirmed_count(child) >= confirmed_count(parent):
             return f"confirmed exploits not reduced ({confirmed_count(child)} >= {confirmed_count(parent)})"
-        return reason
+        return reason or breaks_ordinary_input(state, parent, child)
+
+
+def _exploited_probes(candidate: Candidate) -> tuple[str, ...]:
+    return tuple(e.probe for e in candidate.attacks.confirmed) if candidate.attacks else ()
+
+
+def ordinary_behaviour(state: RunState, candidate: Candidate) -> tuple[tuple[str, str], ...]:
+    """What ``candidate`` does with the benign inputs of the probes that exploited it (attack.ordinary)."""
+    sandbox, probes = state.ctx.sandbox, _exploited_probes(candidate)
+    if sandbox is None or not probes or not candidate.code:
+        return ()
+    from safegen.attack.ordinary import behaviour
+
+    try:
+        return behaviour(sandbox, candidate.code, probes, state.entry_point)  # type: ignore[arg-type]
+    except SafegenError as exc:
+        state.note_error(f"ordinary input on {candidate.candidate_id} failed: {exc}")
+        return ()
+
+
+def breaks_ordinary_input(state: RunState, parent: Candidate, child: Candidate) -> str | None:
+    """Why an attack repair is rejected for ordinary input its parent answered and it no longer does, or None."""
+    before = ordinary_behaviour(state, parent)
+    if not before or not child.code or state.ctx.sandbox is None:
+        return None
+    from safegen.attack.ordinary import broken
+
+    try:
+        return broken(state.ctx.sandbox, before, child.code, _exploited_probes(parent),  # type: ignore[arg-type]
+                      state.entry_point)
+    except SafegenError as exc:
+        state.note_error(f"ordinary input on {child.candidate_id} failed: {exc}")
+        return None
 
 
 ATTACKS = ConfirmedAttacks()

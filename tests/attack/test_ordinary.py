@@ -1,0 +1,28 @@
+"""Ordinary input next to the attack: what a version does with the probes' benign inputs, and a repair held to it."""
+
+from __future__ import annotations
+
+from safegen.attack.ordinary import behaviour, broken
+from safegen.sandbox import Sandbox
+
+HASH = "import hashlib\n\n\ndef digest(algorithm: str, data: bytes) -> str:\n    return hashlib.new(algorithm, data).hexdigest()\n"
+OVER_STRICT = HASH.replace("    return", "    if algorithm in ('md5', 'sha1', 'sha256'):\n        raise ValueError('weak')\n    return")
+ALLOW_LIST = HASH.replace("    return", "    if algorithm not in ('sha256', 'sha512'):\n        raise ValueError('weak')\n    return")
+
+
+def test_a_repair_that_refuses_a_strong_algorithm_breaks_ordinary_input(sandbox: Sandbox) -> None:
+    before = behaviour(sandbox, HASH, ["weak-hash"], "digest")
+    assert ("digest('sha256', b'data')", f"returns {__import__('hashlib').sha256(b'data').hexdigest()!r}") in before
+    reason = broken(sandbox, before, OVER_STRICT, ["weak-hash"], "digest")
+    assert reason is not None and "digest('sha256', b'data')" in reason and "now raises ValueError" in reason
+    assert broken(sandbox, before, ALLOW_LIST, ["weak-hash"], "digest") is None
+
+
+def test_a_call_that_answers_differently_each_time_is_not_held_against_a_repair(sandbox: Sandbox) -> None:
+    code = "import uuid\n\n\ndef calculate(expression: str) -> str:\n    return f'{eval(expression)} {uuid.uuid4()}'\n"
+    assert behaviour(sandbox, code, ["code-injection"], "calculate") == ()
+
+
+def test_probes_without_benign_inputs_ask_nothing(sandbox: Sandbox) -> None:
+    assert behaviour(sandbox, "import pickle\n\n\ndef load(data: bytes):\n    return pickle.loads(data)\n",
+                     ["pickle-deserialization"], "load") == ()
