@@ -188,7 +188,7 @@ def xss_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence 
             continue
         if observation.status is None and "<" not in text.replace(payload, ""):
             continue  # a function that returns its input unchanged builds no HTML
-        return Evidence(f"the payload {payload[:80]!r} came back unescaped in HTML")
+        return Evidence(f"the payload {payload[:80]!r} came back unescaped in the HTML or XML it built")
     return None
 
 

@@ -134,7 +134,7 @@ PROBES: tuple[Probe, ...] = (
           ("<script>sgx_xss()</script>", '"><img src=x onerror=sgx_xss()>', "<svg onload=sgx_xss()>"),
           sinks=("render_template_string", "Markup", "HttpResponse", "make_response", "HTMLResponse", "Response",
                  "mark_safe", "html"),
-          topics=("html", "web page", "comment", "render", "greet", "profile", "display"), web=True,
+          topics=("html", "web page", "comment", "render", "greet", "profile", "display", "xml", "markup"), web=True,
           benign=("Hello world", "alice"),
           fix="Escape input before it goes into HTML (markupsafe.escape or html.escape, or an autoescaping "
               "template)."),
