@@ -105,3 +105,15 @@ def test_an_outsider_acting_on_an_existing_record(sandbox: Sandbox, code: str, c
     assert bool(report.exploits) is confirmed and report.executions > 0, report
     if confirmed:
         assert report.exploits[0].input.startswith("fetch_invoice(424242, ")
+
+
+XML_REPLY = 'REPLY = "<response><message>{text}</message></response>"\n\n\ndef build_reply(text: str) -> str:\n'
+
+
+@pytest.mark.parametrize(("body", "confirmed"), [
+    pytest.param("    return REPLY.format(text=text)\n", True, id="unescaped"),
+    pytest.param("    from xml.sax.saxutils import escape\n\n    return REPLY.format(text=escape(text))\n", False,
+                 id="escaped")])
+def test_markup_injection_into_xml_a_function_builds(sandbox: Sandbox, body: str, confirmed: bool) -> None:
+    report = attack(XML_REPLY + body, "Build the XML reply that carries the user's text.", sandbox=sandbox)
+    assert any(e.probe == "xss" for e in report.exploits) is confirmed, report
