@@ -1,6 +1,7 @@
 """The attack probes against SecCodePLT's own reference code: do they confirm the vulnerable version, and spare the patched one?
 
-Run: .venv/bin/python benchmarks/probe_recall.py [--split dev|test] [--per-cwe N] [--data-dir DIR] [--output FILE]
+Run: .venv/bin/python benchmarks/probe_recall.py [--split dev|test] [--per-cwe N] [--cwe N ...] [--data-dir DIR]
+     [--output FILE]
      .venv/bin/python benchmarks/probe_recall.py --run RUN_FOLDER [--output FILE]   (a run's answers instead)
 
 No model runs. For each row (a seeded sample of N per CWE from the split; all rows with N=0) the row's
@@ -95,12 +96,13 @@ def main() -> int:
     parser.add_argument("--verbose", action="store_true", help="print each row's exploits and errors")
     parser.add_argument("--output", type=Path, default=None, help="also write the figures to this file")
     parser.add_argument("--run", type=Path, default=None, help="attack a judged run's answers instead")
+    parser.add_argument("--cwe", type=int, action="append", default=[], help="only rows of this CWE (repeatable)")
     args = parser.parse_args()
     if args.run is not None:
         return _emit(run_agreement(args.run, args.data_dir), args.output)
     loaded = load_dataset("seccodeplt", data_dir=args.data_dir)
     tasks = {t.task_id: t for t in loaded.tasks}
-    ids = [i for i in loaded.splits[args.split] if i in tasks]
+    ids = [i for i in loaded.splits[args.split] if i in tasks and (not args.cwe or int(tasks[i].cwe or 0) in args.cwe)]
     cwe_of = {i: int(tasks[i].cwe or 0) for i in ids}
     chosen = sample(ids, cwe_of, args.per_cwe, args.seed)
     table: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COLUMNS, 0))

@@ -117,3 +117,16 @@ XML_REPLY = 'REPLY = "<response><message>{text}</message></response>"\n\n\ndef b
 def test_markup_injection_into_xml_a_function_builds(sandbox: Sandbox, body: str, confirmed: bool) -> None:
     report = attack(XML_REPLY + body, "Build the XML reply that carries the user's text.", sandbox=sandbox)
     assert any(e.probe == "xss" for e in report.exploits) is confirmed, report
+
+
+GREETING = "BASE = 'echo Hello, {name}!'\n\n\ndef greeting_command(name: str) -> str:\n"
+
+
+@pytest.mark.parametrize(("body", "confirmed"), [
+    pytest.param("    return BASE.format(name=name)\n", True, id="unquoted"),
+    pytest.param("    import shlex\n\n    return BASE.format(name=shlex.quote(name))\n", False, id="quoted"),
+    pytest.param("    return name\n", False, id="the-input-itself")])
+def test_a_shell_command_a_function_builds(sandbox: Sandbox, body: str, confirmed: bool) -> None:
+    report = attack(GREETING + body, "Build the shell command that greets the user.", sandbox=sandbox,
+                    probes=["command-injection"])
+    assert bool(report.exploits) is confirmed and report.executions > 0, report

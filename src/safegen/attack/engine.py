@@ -7,6 +7,7 @@ harness from ``harness_core``/``harness_drive`` appended to the candidate's code
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from safegen import astutil
+from safegen.attack.derive import DERIVERS
 from safegen.attack.inputs import Plan, plans_for
 from safegen.attack.oracles import ORACLES, Observation
 from safegen.attack.probes import PROBES, Probe
@@ -58,8 +60,16 @@ def select_probes(code: str, requirement: str = "", *, only: Sequence[str] = ())
     names = sink_names(tree) if tree is not None else set()
     web = any(_matches(framework, names) for framework in WEB_FRAMEWORKS)
     text = requirement.lower().replace("_", " ")  # snake_case names count as words: redirect_url
-    return [p for p in PROBES if any(_matches(s, names) for s in p.sinks) or any(_names(t, text) for t in p.topics)
-            or (web and p.web)]
+    return [p for p in PROBES if (any(_matches(s, names) for s in p.sinks) or any(_names(t, text) for t in p.topics)
+                                  or (web and p.web)) and (not p.requires or re.search(p.requires, text))]
+
+
+def _with_derived(probe: Probe, code: str) -> Probe:
+    """The probe with the payloads its deriver builds from ``code`` after its own (attack/derive.py)."""
+    if not probe.derive:
+        return probe
+    extra = tuple(p for p in DERIVERS[probe.derive](code) if p not in probe.payloads)
+    return dataclasses.replace(probe, payloads=probe.payloads + extra) if extra else probe
 
 
 def _names(topic: str, text: str) -> bool:
@@ -182,7 +192,7 @@ def attack(code: str, task: Task | str | None = None, *, sandbox: Sandbox, backe
         what = f"no function or route named {name!r}" if name else "no public function or web route"
         return AttackReport(errors=(f"nothing to attack: the code defines {what}",),
                             seconds=round(time.monotonic() - started, 3))
-    chosen = select_probes(code, requirement, only=probes)
+    chosen = [_with_derived(probe, code) for probe in select_probes(code, requirement, only=probes)]
     plans = [plan for probe in chosen for target in targets for plan in plans_for(probe, target)][:MAX_PLANS]
     exploits, errors, executions = run_plans(sandbox, code, plans, timeout=timeout, budget=budget)
     agent_inputs = 0

@@ -94,6 +94,41 @@ def _sgx_after_call(value: Any) -> None:
             return
 
 
+def _sgx_state_size() -> tuple[int, int]:
+    """The size of the module's own data: (entries, entries + text length) of its module-level lists, dicts,
+    sets, deques and queues, a few levels deep. A call that adds entries holding a payload's size stored it."""
+    import collections
+    import types
+
+    seen: set[int] = set()
+    entries = text = 0
+    pending: list[tuple[Any, int]] = [(v, 0) for k, v in list(globals().items()) if not k.startswith("_")
+                                      and not isinstance(v, (types.ModuleType, type, types.FunctionType))]
+    while pending and len(seen) < 50000:
+        value, depth = pending.pop()
+        if isinstance(value, (str, bytes)):
+            text += len(value) if depth else 0
+            continue
+        inner = getattr(value, "queue", None)  # queue.Queue keeps its items in .queue
+        if not isinstance(value, dict) and isinstance(inner, collections.deque):
+            value = inner
+        if id(value) in seen or depth > 4 or not isinstance(value, (dict, list, tuple, set, collections.deque)):
+            continue
+        seen.add(id(value))
+        items = list(value.keys()) + list(value.values()) if isinstance(value, dict) else list(value)
+        entries += len(value)
+        pending.extend((item, depth + 1) for item in items[:100000])
+    return entries, entries + text
+
+
+def _sgx_stored(before: tuple[int, int]) -> None:
+    """A hit when the call added entries to the module's data and they hold more than 100,000 items and characters
+    (a value replaced in place is an update, not storage that grows)."""
+    after = _sgx_state_size()
+    if after[0] > before[0] and after[1] - before[1] > 100000:
+        _sgx_hit("stored", "one call added %d items and characters to the module's data" % (after[1] - before[1]))
+
+
 def _sgx_code(*args: Any, **kwargs: Any) -> str:
     """The builtin that code-injection payloads call: reaching it means the input ran as code, beyond literals."""
     if _SgxState.active:

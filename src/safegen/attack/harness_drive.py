@@ -14,6 +14,8 @@ if TYPE_CHECKING:  # defined by harness_core, which precedes this text in the sa
         _sgx_after_call,
         _sgx_hit,
         _sgx_install_sqlite,
+        _sgx_state_size,
+        _sgx_stored,
         _SgxState,
     )
 
@@ -85,18 +87,23 @@ def _sgx_value(spec: Any) -> Any:
         return record
     if kind == "fields":
         return {str(spec["key"]): "sgx"}
+    if kind == "bulk":  # an attacker-sized value: text, a mapping or a list of ``n`` parts
+        n = int(spec["n"])
+        shape = spec.get("shape", "text")
+        return {"sgx%d" % i: "sgx" for i in range(n)} if shape == "dict" else ["sgx"] * n if shape == "list" else "sgx" * n
     if kind == "module_key":
-        return _sgx_module_key(int if spec.get("type") == "int" else str)
+        return _sgx_module_key(int if spec.get("type") == "int" else str, bool(spec.get("scalars")))
     return None
 
 
-def _sgx_module_key(kind: type) -> Any:
-    """A key of the module's own records (module-level dicts of dicts or objects): the key most of them share."""
+def _sgx_module_key(kind: type, scalars: bool = False) -> Any:
+    """A key of the module's own records (module-level dicts of dicts or objects; with ``scalars`` of any dict):
+    the key most of them share."""
     counts: dict[Any, int] = {}
     for name, value in list(globals().items()):
         if name.startswith("_") or not isinstance(value, dict) or not value:
             continue
-        keys = [k for k, v in value.items() if type(k) is kind and not isinstance(v, (str, int, float, bool))]
+        keys = [k for k, v in value.items() if type(k) is kind and (scalars or not isinstance(v, (str, int, float, bool)))]
         for key in keys:
             counts[key] = counts.get(key, 0) + 1
     if not counts:
@@ -189,6 +196,8 @@ def _sgx_attack(spec: dict[str, Any]) -> None:
     import sys
 
     out: dict[str, Any] = {"hits": [], "text": "", "status": None, "headers": [], "error": "", "returned": False}
+    size: tuple[int, int] | None = None
+    atime = -1
     sys.stdout.flush()
     saved = os.dup(1)
     null = os.open(os.devnull, os.O_WRONLY)
@@ -200,6 +209,7 @@ def _sgx_attack(spec: dict[str, Any]) -> None:
         if "sqlite" in spec.get("setup", ()):
             _sgx_install_sqlite()
         atime = os.stat(_SgxState.canary).st_atime_ns if _SgxState.canary else 0
+        size = _sgx_state_size() if "state" in spec.get("setup", ()) else None
         if spec.get("route"):
             _SgxState.active = True
             value = _sgx_route(spec["route"])
@@ -214,8 +224,10 @@ def _sgx_attack(spec: dict[str, Any]) -> None:
     except BaseException as exc:  # the candidate's failure is an observation, not the harness's
         _SgxState.active = False
         out["error"] = "%s: %s" % (type(exc).__name__, str(exc)[:300])
+    if size is not None:
+        _sgx_stored(size)
     try:
-        if _SgxState.canary and os.stat(_SgxState.canary).st_atime_ns != atime:
+        if _SgxState.canary and atime >= 0 and os.stat(_SgxState.canary).st_atime_ns != atime:
             _sgx_hit("canary_read", "the canary file outside the data was read")
         if "sgxcanary-7f3a9" in out["text"]:
             _sgx_hit("canary_read", "the canary file's content came back in the output")

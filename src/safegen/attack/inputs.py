@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from safegen.attack.probes import ARCHIVE, BINARY, FIELDS, INTEGER, PRINCIPAL, TEXT, Probe
+from safegen.attack.probes import ARCHIVE, BINARY, BULK, FIELDS, FORGED, INTEGER, PRINCIPAL, TEXT, Probe
 from safegen.attack.targets import FALLBACK_NAMES, FunctionTarget, RouteTarget, Target
 from safegen.fuzz.signature import Named, Param
 from safegen.fuzz.triage import compact_repr
@@ -34,6 +34,11 @@ RESOURCE_WORDS = frozenset({"profile", "affected", "target", "viewing", "viewed"
 QUANTITY_WORDS = frozenset({"amount", "count", "size", "limit", "value", "quantity", "total", "max", "min", "age",
                             "length", "number", "page", "offset", "timeout", "days", "hours", "seconds"})
 OUTSIDER_ID = 424242  # no data names this caller
+# a parameter naming where data is kept or who sent it (its last word): the unbounded-store probe fills the others
+KEY_WORDS = ID_WORDS | {"key", "tag", "ref", "reference", "room", "channel", "chat", "user", "sender", "author",
+                        "member", "participant", "client", "account", "target", "owner", "alias", "handle", "username",
+                        "login", "nickname"}
+SIGNATURE_WORDS = frozenset({"signature", "sig", "sign", "signed", "hmac", "mac"})  # the forged-signature probe's slot
 PRIVILEGE_WORDS = frozenset({"admin", "privileged", "privilege", "authorized", "owner", "staff", "superuser",
                              "elevated", "rights", "permission", "moderator", "root"})
 CHANGE_WORDS = frozenset({"change", "changes", "update", "updates", "data", "alteration", "alterations",
@@ -128,6 +133,11 @@ def _argument(probe: Probe, payload: str | int, param: Param) -> Any | None:
     kinds = _kind_of(param.annotation)
     if probe.kind == INTEGER:
         return payload if int in kinds and bool not in kinds else None
+    if probe.kind == BULK:  # built in the sandbox: "sgx" * n, or a mapping or list of n // 10 parts
+        if param.name.lower().replace("-", "_").split("_")[-1] in KEY_WORDS:
+            return None  # a store's key or its sender is not the data it keeps
+        shape = "dict" if dict in kinds else "list" if kinds & {list, tuple, set} else "text" if str in kinds else ""
+        return {"$": "bulk", "n": int(payload) // (1 if shape == "text" else 10), "shape": shape} if shape else None
     text = str(payload)
     if probe.kind == ARCHIVE:
         archive = {"format": probe.archive_format, "member": text}
@@ -157,12 +167,16 @@ def shown_value(value: Any) -> str:
             archive = value["archive"]
             where = f"file {value['name']!r}" if kind == "file" else "bytes"
             return f"<{archive['format']} archive ({where}) with the member {archive['member']!r}>"
+        if kind == "bulk":
+            n, shape = value.get("n", 0), value.get("shape")
+            return f"{{'sgx0': 'sgx', ... {n} keys}}" if shape == "dict" else f"['sgx'] * {n}" if shape == "list" \
+                else f"'sgx' * {n}"
         if kind == "file":
             return f"<file {value['name']!r} holding {compact_repr(base64.b64decode(value['b64']), 200)}>"
         return {"dir": "<an empty directory>", "sqlite": "sqlite3.connect(':memory:')",
                 "cursor": "sqlite3.connect(':memory:').cursor()",
-                "principal": "<a caller without role or ownership: role='guest', is_admin=False, id=2>"}.get(
-                    kind, repr(value))
+                "principal": "<a caller without role or ownership: role='guest', is_admin=False, id=2>",
+                "module_key": "<a key of the module's own records>"}.get(kind, repr(value))
     return compact_repr(value, 300)
 
 
@@ -174,6 +188,8 @@ def function_plans(probe: Probe, target: FunctionTarget, payloads: tuple[str | i
     chosen = {p.name: probe.choice for p in target.optional if _chooses(probe, p)}  # the attacker picks the format
     if probe.kind == FIELDS:
         return _fields_plans(probe, target, source)
+    if probe.kind == FORGED:
+        return _forged_plans(probe, target, source)
     if probe.kind == PRINCIPAL:
         if any(p.name.lower() in PRINCIPAL_NAMES | ROLE_NAMES | FLAG_NAMES for p in target.params):
             plans.append(_function_plan(probe, target, "principal", plain, source))
@@ -201,6 +217,25 @@ def _fields_plans(probe: Probe, target: FunctionTarget, source: str) -> list[Pla
     values = [{"$": "fields", "key": probe.payloads[0]} if p in changes else
               {"$": "record"} if p in dicts else _filled(probe, p) for p in target.params]
     return [_function_plan(probe, target, probe.payloads[0], values, source)]
+
+
+def _forged_plans(probe: Probe, target: FunctionTarget, source: str) -> list[Plan]:
+    """A record the module knows, with a signature nobody made: the call must refuse it."""
+    slot = next((p for p in target.params if _words(p.name) & SIGNATURE_WORDS and _kind_of(p.annotation) & {str, bytes}),
+                None)
+    if slot is None:
+        return []
+    forged = str(probe.payloads[0])
+    values: list[Any] = []
+    for param in target.params:
+        kinds = _kind_of(param.annotation)
+        if param is slot:
+            values.append(forged if str in kinds else {"$": "bytes", "b64": base64.b64encode(forged.encode()).decode()})
+        elif kinds & {str, int} and not kinds & {dict, list, bytes} and _special(param) is None:
+            values.append({"$": "module_key", "type": "int" if kinds == {int} else "str", "scalars": True})
+        else:
+            values.append(plain_value(param))
+    return [_function_plan(probe, target, forged, values, source)]
 
 
 def _words(name: str) -> set[str]:

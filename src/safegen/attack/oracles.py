@@ -7,6 +7,7 @@ Each oracle reads the sandbox's own events (``ExecResult.events``) and what the 
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -102,13 +103,53 @@ def traversal_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evi
 
 
 def shell_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
-    """A shell started with the payload's command in its command line."""
-    return _event(observation, ("shell",), lambda d: f"echo {MARK}" in d or f"{MARK}-cmd" in d)
+    """A shell started with the payload's command in its command line, or a shell command a function built in
+    which the payload's ``echo sgx-cmd`` stands as a command of its own (not quoted as one argument)."""
+    started = _event(observation, ("shell",), lambda d: f"echo {MARK}" in d or f"{MARK}-cmd" in d)
+    if started is not None or observation.status is not None or observation.error:
+        return started
+    text = observation.text
+    if not text or len(text) > 2000 or text.strip() in payloads or not _runs_injected_command(text):
+        return None
+    return Evidence(f"the shell command it built runs the attacker's command: {text[:200]!r}")
+
+
+def _runs_injected_command(command: str) -> bool:
+    """Whether a shell reading ``command`` would run ``echo sgx-cmd`` as a command (after ; && | ( or a line)."""
+    lexer = shlex.shlex(command.replace("\n", " ; "), posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    try:
+        tokens = list(lexer)
+    except ValueError:  # unbalanced quotes: no shell would run it as written
+        return False
+    for i in range(1, len(tokens) - 1):
+        separated = set(tokens[i - 1]) <= set(";&|(") or tokens[i].startswith("`")
+        if tokens[i] in ("echo", "`echo") and tokens[i + 1].startswith(f"{MARK}-cmd") and separated:
+            return True
+    return False
 
 
 def network_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
     """A connection or name lookup of the attacker's host (the sandbox has no network: it is blocked)."""
     return _event(observation, ("network",), lambda d: ATTACKER_HOST in d or "169.254.169.254" in d)
+
+
+_INTERNAL_HOSTS = ("169.254.169.254", "127.0.0.1", "localhost", "0.0.0.0", "::1")
+
+
+def approved_url_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """A function that vets URLs returned the attacker's http(s) URL (or an internal address) as fit to use."""
+    text = observation.text.strip()
+    if observation.status is not None or observation.error or not text or len(text) > 500:
+        return None
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+    except ValueError:
+        return None
+    if parts.scheme in ("http", "https") and (host.endswith(ATTACKER_HOST) or host in _INTERNAL_HOSTS):
+        return Evidence(f"returned the URL {text[:200]!r} as fit to use: a host the attacker chose")
+    return None
 
 
 def sql_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
@@ -139,6 +180,11 @@ def weak_hash_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evi
 def mass_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
     """A field the module's allow-list does not name was set from the input (mass assignment)."""
     return _hit(observation, "mass")
+
+
+def stored_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """One call grew the module's own data (lists, dicts, queues) by about the attacker's payload size."""
+    return _hit(observation, "stored")
 
 
 def canary_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
@@ -222,9 +268,20 @@ def authz_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidenc
     return None
 
 
+def accepted_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """A call carrying a forged signature returned data or success (not None, False or a denial)."""
+    if observation.error or observation.result.status not in ("ok", "oracle") or observation.status is not None:
+        return None
+    if observation.data.get("returned") and not _DENIAL.search(observation.text[:500]):
+        shown = observation.text[:120] or "a value"
+        return Evidence(f"a forged signature was accepted: the call returned {shown!r}")
+    return None
+
+
 ORACLES: dict[str, Oracle] = {
-    "path": path_oracle, "traversal": traversal_oracle, "shell": shell_oracle, "network": network_oracle, "sql": sql_oracle,
-    "exec": exec_oracle, "deserialize": deserialize_oracle, "canary": canary_oracle, "weak_hash": weak_hash_oracle, "mass": mass_oracle,
+    "path": path_oracle, "traversal": traversal_oracle, "shell": shell_oracle, "network": network_oracle, "approved_url": approved_url_oracle,
+    "sql": sql_oracle,
+    "exec": exec_oracle, "deserialize": deserialize_oracle, "canary": canary_oracle, "weak_hash": weak_hash_oracle, "mass": mass_oracle, "stored": stored_oracle,
     "resource": resource_oracle, "redirect": redirect_oracle, "xss": xss_oracle, "header": header_oracle,
-    "authz": authz_oracle,
+    "authz": authz_oracle, "accepted": accepted_oracle,
 }

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from safegen import astutil
+from safegen.attack.usage import inferred
 from safegen.fuzz.signature import Param, parse_signature
 
 ROUTE_METHODS = ("route", "get", "post", "put", "delete", "patch", "api_route")
@@ -196,6 +197,7 @@ def find_targets(code: str, name: str | None = None) -> list[Target]:
             targets.append(_django_view(function))
         elif (name is not None or not function.name.startswith("_")) and isinstance(function, ast.FunctionDef):
             signature = parse_signature(code, function.name)
-            targets.append(FunctionTarget(name=function.name, params=signature.params, line=function.lineno,
+            targets.append(FunctionTarget(name=function.name, line=function.lineno,
+                                          params=tuple(inferred(function, p) for p in signature.params),
                                           optional=signature.optional))
     return targets

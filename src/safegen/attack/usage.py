@@ -1,0 +1,62 @@
+"""The type an unannotated parameter has, read from how the function uses it (``p.items()``: a dict).
+
+Untyped code is common (the model's and reference code alike); a probe that sends text to a parameter the
+function iterates with ``.items()`` only proves that a string has no ``items``. Only unambiguous uses count:
+a parameter used as two different types keeps "unknown".
+"""
+
+from __future__ import annotations
+
+import ast
+import typing
+from typing import Any
+
+from safegen.fuzz.signature import Param
+
+# method name -> the builtin type that has it and the commonest other input types do not
+METHOD_TYPES: dict[str, type] = {
+    **dict.fromkeys(("items", "keys", "values", "setdefault", "popitem"), dict),
+    **dict.fromkeys(("append", "extend", "insert"), list),
+    "decode": bytes,
+    **dict.fromkeys(("encode", "lower", "upper", "casefold", "format", "isdigit", "isalnum", "isalpha",
+                     "isidentifier", "splitlines", "format_map"), str),
+}
+
+
+def _uses(function: ast.AST, name: str) -> set[type]:
+    """The types the body's uses of ``name`` imply (method calls, ``**name``)."""
+    found: set[type] = set()
+    for node in ast.walk(function):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == name):
+            kind = METHOD_TYPES.get(node.func.attr)
+            if kind is not None:
+                found.add(kind)
+        elif isinstance(node, ast.keyword) and node.arg is None and isinstance(node.value, ast.Name) \
+                and node.value.id == name:
+            found.add(dict)
+    return found
+
+
+def _rebinds(function: ast.AST, name: str) -> bool:
+    """Whether the body assigns ``name`` anew (its later uses then say nothing about the argument)."""
+    for node in ast.walk(function):
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = list(node.targets)
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            targets = [node.target]
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            return True
+    return False
+
+
+def inferred(function: ast.AST, param: Param) -> Param:
+    """``param`` with the type its uses imply when it has no annotation; unchanged otherwise."""
+    if param.annotation is not typing.Any or _rebinds(function, param.name):
+        return param
+    kinds = _uses(function, param.name)
+    if len(kinds) != 1:
+        return param
+    kind: Any = kinds.pop()
+    return Param(param.name, kind, param.keyword_only)
