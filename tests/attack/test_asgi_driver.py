@@ -6,7 +6,9 @@ HEAD) with the requests the probes build; status, headers and body must be ident
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from fastapi import FastAPI, Request
@@ -123,5 +125,10 @@ def test_the_asgi_driver_matches_the_test_client(app: FastAPI, spec: dict[str, A
     extra = {"json": body} if body is not None else ({"data": form} if form and method != "GET" else {})
     expected = client.request(method, spec["path"], params=query, headers=headers, **extra)
     got = _sgx_asgi_request(app, method, spec["path"], query, headers, body, form)
+    if unquote(unquote(spec["path"])) != unquote(spec["path"]):
+        # TestClient decodes the path twice (starlette #2587); servers, and this driver, decode it once
+        assert got.status_code == expected.status_code == 200
+        assert json.loads(got.content)["path"] == unquote(spec["path"]) != json.loads(expected.content)["path"]
+        return
     assert (got.status_code, list(got.headers.items()), got.content) == \
         (expected.status_code, list(expected.headers.items()), expected.content)

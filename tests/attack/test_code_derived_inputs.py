@@ -90,3 +90,9 @@ def test_a_forged_signature_needs_a_signature_parameter(sandbox: Sandbox) -> Non
                     probes=["forged-signature"])
     assert report.exploits and "'bye'" in report.exploits[0].evidence, report
     assert report.exploits[0].input == "read_message(<a key of the module's own records>, 'sgx0forged0signature0')"
+
+
+def test_validator_bypass_is_for_functions_that_judge_validity() -> None:
+    saver = "def save_upload(path: str, data: bytes) -> bool:\n    return True\n"
+    assert "validator-bypass" not in [p.id for p in select_probes(saver, "Save the upload at the path; True when done.")]
+    assert "validator-bypass" in [p.id for p in select_probes(saver, "Return True when the upload path is valid.")]

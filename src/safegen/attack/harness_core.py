@@ -129,6 +129,48 @@ def _sgx_stored(before: tuple[int, int]) -> None:
         _sgx_hit("stored", "one call added %d items and characters to the module's data" % (after[1] - before[1]))
 
 
+def _sgx_state_print() -> int:
+    """A fingerprint of the module's own data (module-level containers): it differs once a record changed."""
+    import types
+
+    parts = [repr(v)[:200000] for k, v in sorted(globals().items(), key=lambda kv: kv[0]) if not k.startswith("_")
+             and not isinstance(v, (types.ModuleType, type, types.FunctionType, str, int, float, bool))]
+    return hash(tuple(parts))
+
+
+def _sgx_record_key() -> Any:
+    """The key of an existing record in the module's data (a dict of dicts of plain values, up to two levels
+    down): the last one, as the first is often the administrator."""
+    pending = [v for k, v in list(globals().items()) if not k.startswith("_") and isinstance(v, dict)]
+    for _ in range(3):
+        found = [d for d in pending if d and all(isinstance(r, dict) and r and not any(isinstance(x, dict) for x in
+                                                                                      r.values()) for r in d.values())]
+        if found:
+            return list(max(found, key=len).keys())[-1]
+        pending = [v for d in pending for v in d.values() if isinstance(v, dict)]
+    return "sgx"
+
+
+class _SgxAutoBody(dict):  # type: ignore[type-arg]
+    """A request body that holds every field the code asks for: an existing record's key for ids, else text."""
+
+    def __missing__(self, key: Any) -> Any:
+        name = str(key).lower()
+        if "mail" in name:
+            return "sgx@example.com"
+        if "phone" in name:
+            return "555-0100"
+        if "id" in name or name.endswith(("key", "name", "user", "account")):
+            return _sgx_record_key()
+        return "sgx"
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self[key]
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
 def _sgx_code(*args: Any, **kwargs: Any) -> str:
     """The builtin that code-injection payloads call: reaching it means the input ran as code, beyond literals."""
     if _SgxState.active:

@@ -16,6 +16,8 @@ if TYPE_CHECKING:  # defined by harness_core, which precedes this text in the sa
         _sgx_install_sqlite,
         _sgx_state_size,
         _sgx_stored,
+        _sgx_state_print,
+        _SgxAutoBody,
         _SgxState,
     )
 
@@ -87,6 +89,8 @@ def _sgx_value(spec: Any) -> Any:
         return record
     if kind == "fields":
         return {str(spec["key"]): "sgx"}
+    if kind == "request_dict":  # no CSRF token or any other header
+        return {"headers": {}, "body": _SgxAutoBody()}
     if kind == "bulk":  # an attacker-sized value: text, a mapping or a list of ``n`` parts
         n = int(spec["n"])
         shape = spec.get("shape", "text")
@@ -197,6 +201,7 @@ def _sgx_attack(spec: dict[str, Any]) -> None:
 
     out: dict[str, Any] = {"hits": [], "text": "", "status": None, "headers": [], "error": "", "returned": False}
     size: tuple[int, int] | None = None
+    fingerprint = 0
     atime = -1
     sys.stdout.flush()
     saved = os.dup(1)
@@ -210,6 +215,7 @@ def _sgx_attack(spec: dict[str, Any]) -> None:
             _sgx_install_sqlite()
         atime = os.stat(_SgxState.canary).st_atime_ns if _SgxState.canary else 0
         size = _sgx_state_size() if "state" in spec.get("setup", ()) else None
+        fingerprint = _sgx_state_print() if size is not None else 0
         if spec.get("route"):
             _SgxState.active = True
             value = _sgx_route(spec["route"])
@@ -226,6 +232,8 @@ def _sgx_attack(spec: dict[str, Any]) -> None:
         out["error"] = "%s: %s" % (type(exc).__name__, str(exc)[:300])
     if size is not None:
         _sgx_stored(size)
+        if _sgx_state_print() != fingerprint:
+            _sgx_hit("changed", "the call changed the module's data")
     try:
         if _SgxState.canary and atime >= 0 and os.stat(_SgxState.canary).st_atime_ns != atime:
             _sgx_hit("canary_read", "the canary file outside the data was read")

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from safegen.attack.probes import ARCHIVE, BINARY, BULK, FIELDS, FORGED, INTEGER, PRINCIPAL, TEXT, Probe
+from safegen.attack.probes import (
+    ARCHIVE, BINARY, BULK, FIELDS, FORGED, INTEGER, PRINCIPAL, TEXT, TOKENLESS, Probe,
+)
 from safegen.attack.targets import FALLBACK_NAMES, FunctionTarget, RouteTarget, Target
 from safegen.fuzz.signature import Named, Param
 from safegen.fuzz.triage import compact_repr
@@ -167,6 +169,8 @@ def shown_value(value: Any) -> str:
             archive = value["archive"]
             where = f"file {value['name']!r}" if kind == "file" else "bytes"
             return f"<{archive['format']} archive ({where}) with the member {archive['member']!r}>"
+        if kind == "request_dict":
+            return "{'headers': {}, 'body': <the ids of an existing record, plausible values otherwise>}"
         if kind == "bulk":
             n, shape = value.get("n", 0), value.get("shape")
             return f"{{'sgx0': 'sgx', ... {n} keys}}" if shape == "dict" else f"['sgx'] * {n}" if shape == "list" \
@@ -190,6 +194,9 @@ def function_plans(probe: Probe, target: FunctionTarget, payloads: tuple[str | i
         return _fields_plans(probe, target, source)
     if probe.kind == FORGED:
         return _forged_plans(probe, target, source)
+    if probe.kind == TOKENLESS:  # a request in a dict without any token; its body names an existing record
+        values = [{"$": "request_dict"} if p.name in target.requests else plain for p, plain in zip(target.params, plain)]
+        return [_function_plan(probe, target, "no-token", values, source)] if target.requests else []
     if probe.kind == PRINCIPAL:
         if any(p.name.lower() in PRINCIPAL_NAMES | ROLE_NAMES | FLAG_NAMES for p in target.params):
             plans.append(_function_plan(probe, target, "principal", plain, source))

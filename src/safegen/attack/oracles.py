@@ -187,6 +187,18 @@ def stored_oracle(observation: Observation, payloads: tuple[str, ...]) -> Eviden
     return _hit(observation, "stored")
 
 
+def approved_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """A validator answered exactly True for the attacker's input (a plain function, no error)."""
+    if observation.status is None and not observation.error and observation.text == "True":
+        return Evidence("the validator accepted the attacker's input (returned True)")
+    return None
+
+
+def changed_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """The call changed the module's own data (a record updated, added or deleted)."""
+    return _hit(observation, "changed")
+
+
 def canary_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
     """The canary file named only by the payload's external entity was read."""
     return _hit(observation, "canary_read")
@@ -281,7 +293,7 @@ def accepted_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evid
 ORACLES: dict[str, Oracle] = {
     "path": path_oracle, "traversal": traversal_oracle, "shell": shell_oracle, "network": network_oracle, "approved_url": approved_url_oracle,
     "sql": sql_oracle,
-    "exec": exec_oracle, "deserialize": deserialize_oracle, "canary": canary_oracle, "weak_hash": weak_hash_oracle, "mass": mass_oracle, "stored": stored_oracle,
+    "exec": exec_oracle, "deserialize": deserialize_oracle, "canary": canary_oracle, "weak_hash": weak_hash_oracle, "mass": mass_oracle, "stored": stored_oracle, "approved": approved_oracle, "changed": changed_oracle,
     "resource": resource_oracle, "redirect": redirect_oracle, "xss": xss_oracle, "header": header_oracle,
     "authz": authz_oracle, "accepted": accepted_oracle,
 }

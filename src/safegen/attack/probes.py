@@ -11,8 +11,8 @@ import base64
 from dataclasses import dataclass
 
 # Payload kinds: how a payload becomes an argument (see attack/inputs.py).
-TEXT, BINARY, ARCHIVE, INTEGER, PRINCIPAL, FIELDS, FORGED, BULK = (
-    "text", "binary", "archive", "integer", "principal", "fields", "forged", "bulk")
+TEXT, BINARY, ARCHIVE, INTEGER, PRINCIPAL, FIELDS, FORGED, BULK, TOKENLESS = (
+    "text", "binary", "archive", "integer", "principal", "fields", "forged", "bulk", "tokenless")
 ATTACKER_HOST = "sgx-attacker.example"
 
 
@@ -177,6 +177,22 @@ PROBES: tuple[Probe, ...] = (
           fix="Bound what one call may add to module-level data: refuse input over a sensible size (return False or "
               "raise ValueError, e.g. over 1,000 items or 10,000 characters) and stop adding once the store holds "
               "its maximum number of entries."),
+    Probe("validator-bypass", 179, "A validator accepts input that decodes to path traversal or markup", "approved",
+          ("../../sgx/private.config", "uploads/%2e%2e/%2e%2e/%2e%2e/sgx.config", "uploads/..%2f..%2f..%2fsgx.config",
+           "sgx%3Cscript%3Ealert(1)%3C%2Fscript%3E"),
+          topics=("path", "file", "filename", "upload", "query", "parameter", "param", "username", "user input", "key"),
+          # only a function that decides whether input is valid: its True lets the input through
+          requires=r"\b(valid|invalid|legitima|sanitiz|verif)",
+          benign=("uploads/report.txt", "alice"),
+          fix="Decode and canonicalize the input first (URL-decode it until it stops changing, normalize the path), "
+              "then validate the decoded form: refuse '..' segments and markup characters (< > \" "
+              "'); return False (or raise, as documented) for them."),
+    Probe("csrf", 352, "Cross-site request forgery: a request without its CSRF token changes data", "changed",
+          ("no-token",), kind=TOKENLESS, setup=("state",),
+          topics=("csrf", "request", "requests", "headers"),
+          fix="Before changing any data, compare the request's CSRF token header (X-CSRF-Token, or the one the "
+              "module names) with the expected token using hmac.compare_digest, and refuse (return False or "
+              "raise) when it is missing or wrong."),
     Probe("mass-assignment", 915, "Mass assignment: the input sets a field outside the allowed ones", "mass",
           ("sgx_injected",), kind=FIELDS, topics=("field", "attribute", "editable", "permitted", "mass assignment"),
           fix="Copy only the fields the allow-list names from the input (for key in ALLOWED: ...); ignore or refuse "

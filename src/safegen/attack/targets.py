@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from safegen import astutil
-from safegen.attack.usage import inferred
+from safegen.attack.usage import inferred, request_params
 from safegen.fuzz.signature import Param, parse_signature
 
 ROUTE_METHODS = ("route", "get", "post", "put", "delete", "patch", "api_route")
@@ -31,6 +31,7 @@ class FunctionTarget:
     params: tuple[Param, ...]
     line: int
     optional: tuple[Param, ...] = ()  # parameters with defaults, passed by name when a probe sets one
+    requests: tuple[str, ...] = ()  # parameters read as an HTTP request in a dict ("headers", "body")
 
     @property
     def label(self) -> str:
@@ -199,5 +200,6 @@ def find_targets(code: str, name: str | None = None) -> list[Target]:
             signature = parse_signature(code, function.name)
             targets.append(FunctionTarget(name=function.name, line=function.lineno,
                                           params=tuple(inferred(function, p) for p in signature.params),
-                                          optional=signature.optional))
+                                          optional=signature.optional,
+                                          requests=request_params(function, signature.params)))
     return targets

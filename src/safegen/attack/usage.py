@@ -60,3 +60,22 @@ def inferred(function: ast.AST, param: Param) -> Param:
         return param
     kind: Any = kinds.pop()
     return Param(param.name, kind, param.keyword_only)
+
+
+def read_keys(function: ast.AST, name: str) -> set[str]:
+    """The constant keys the body reads from ``name`` (``name["headers"]``, ``name.get("body")``)."""
+    keys: set[str] = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == name \
+                and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+            keys.add(node.slice.value)
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+              and isinstance(node.func.value, ast.Name) and node.func.value.id == name and node.args
+              and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            keys.add(node.args[0].value)
+    return keys
+
+
+def request_params(function: ast.AST, params: tuple[Param, ...]) -> tuple[str, ...]:
+    """Parameters the function reads as an HTTP request held in a dict (its "headers" and "body")."""
+    return tuple(p.name for p in params if read_keys(function, p.name) & {"headers", "body"})
