@@ -130,3 +130,36 @@ def test_a_shell_command_a_function_builds(sandbox: Sandbox, body: str, confirme
     report = attack(GREETING + body, "Build the shell command that greets the user.", sandbox=sandbox,
                     probes=["command-injection"])
     assert bool(report.exploits) is confirmed and report.executions > 0, report
+
+
+PROFILE = 'FORMAT = "User: {name}<br>Bio: {bio}"\n\n\ndef profile_html(name: str, bio: str) -> str:\n'
+
+
+@pytest.mark.parametrize(("code", "confirmed"), [
+    pytest.param(PROFILE + '    clean = [v.replace("<", "&lt;").replace(">", "&gt;") for v in (name, bio)]\n'
+                 "    return FORMAT.format(name=clean[0], bio=clean[1])\n", True, id="html-angle-brackets-only"),
+    pytest.param(PROFILE + "    import html\n\n    return FORMAT.format(name=html.escape(name), bio=html.escape(bio))\n",
+                 False, id="html-escape"),
+    pytest.param("from xml.sax.saxutils import escape\n\n\ndef note_xml(text: str) -> str:\n"
+                 '    return f"<note><text>{escape(text)}</text></note>"\n', False, id="xml-text-keeps-quotes")])
+def test_quotes_left_in_html(sandbox: Sandbox, code: str, confirmed: bool) -> None:
+    report = attack(code, "Build the markup that shows the user's text.", sandbox=sandbox, probes=["xss"])
+    assert bool(report.exploits) is confirmed and report.executions > 0, report
+
+
+PROJECTS = 'PROJECTS = {"P1": {"owner": "U1", "settings": {}}, "P2": {"owner": "U2", "settings": {}}}\n\n\n'
+
+
+@pytest.mark.parametrize(("check", "confirmed"), [
+    pytest.param('    if user_role not in ("manager", "team_member", "viewer"):\n        return "Invalid role"\n',
+                 True, id="any-known-role-passes"),
+    pytest.param('    if user_role != "manager" and PROJECTS[project_id]["owner"] != user_id:\n'
+                 '        raise PermissionError("not allowed")\n', False, id="owner-or-manager")])
+def test_the_outsider_also_tries_the_roles_the_code_names(sandbox: Sandbox, check: str, confirmed: bool) -> None:
+    code = (PROJECTS + "def update_settings(user_id: str, user_role: str, project_id: str, settings: dict) -> str:\n"
+            + check + '    PROJECTS[project_id]["settings"] = settings\n    return "updated"\n')
+    report = attack(code, "Update a project's settings; only its owner or a manager may.", sandbox=sandbox,
+                    probes=["missing-authorization"])
+    assert bool(report.exploits) is confirmed and report.executions > 0, report
+    if confirmed:
+        assert "'team_member'" in report.exploits[0].input or "'viewer'" in report.exploits[0].input

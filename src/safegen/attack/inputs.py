@@ -28,11 +28,14 @@ CURSOR_NAMES = frozenset({"cursor", "cur"})
 # who acts, and what is acted on: the missing-authorization probe's outsider call (inputs._is_actor)
 ACTOR_WORDS = frozenset({"user", "usr", "u", "requester", "requesting", "actor", "caller", "current", "active", "acting",
                          "staff", "member", "account", "viewer", "editor", "employee", "operator", "initiator",
-                         "executor", "uid", "login", "worker", "personnel", "admin"})
-ID_WORDS = frozenset({"id", "identifier", "uid", "name"})  # an identity; a token or session is a credential
+                         "executor", "uid", "login", "worker", "personnel", "admin", "modifier", "emp", "reviewer",
+                         "approver", "agent", "person", "updater", "reader", "accessor", "requestor"})
+ID_WORDS = frozenset({"id", "identifier", "uid", "name", "num"})  # an identity; a token or session is a credential
 RESOURCE_WORDS = frozenset({"profile", "affected", "target", "viewing", "viewed", "owner", "creator", "other",
                             "recipient", "patient", "project", "doc", "document", "content", "invoice", "order",
                             "file", "resource", "record", "item", "account_to", "subject", "new", "updated"})
+# what names an existing record besides ids and resources (abbreviations included): the outsider acts on one
+REFERENCE_WORDS = frozenset({"key", "ref", "number", "code", "account", "acct", "acc", "proj", "ident"})
 QUANTITY_WORDS = frozenset({"amount", "count", "size", "limit", "value", "quantity", "total", "max", "min", "age",
                             "length", "number", "page", "offset", "timeout", "days", "hours", "seconds"})
 OUTSIDER_ID = 424242  # no data names this caller
@@ -43,6 +46,8 @@ KEY_WORDS = ID_WORDS | {"key", "tag", "ref", "reference", "room", "channel", "ch
 SIGNATURE_WORDS = frozenset({"signature", "sig", "sign", "signed", "hmac", "mac"})  # the forged-signature probe's slot
 PRIVILEGE_WORDS = frozenset({"admin", "privileged", "privilege", "authorized", "owner", "staff", "superuser",
                              "elevated", "rights", "permission", "moderator", "root"})
+ROLE_WORDS = frozenset({"role", "level", "group", "rank"})  # a parameter holding the caller's role
+HIGH_ROLE_WORDS = frozenset({"manager", "supervisor", "lead", "editor", "superuser", "administrator", "chief", "head"})
 CHANGE_WORDS = frozenset({"change", "changes", "update", "updates", "data", "alteration", "alterations",
                           "modification", "modifications", "new", "payload", "fields", "attrs", "values", "patch",
                           "input", "edits", "delta", "diff"})
@@ -202,7 +207,8 @@ def function_plans(probe: Probe, target: FunctionTarget, payloads: tuple[str | i
             plans.append(_function_plan(probe, target, "principal", plain, source))
         actor = next((p for p in target.params if _is_actor(p)), None)
         if actor is not None:
-            plans.append(_function_plan(probe, target, "outsider", _outsider_call(target, actor), source))
+            plans += [_function_plan(probe, target, "outsider", _outsider_call(target, actor, role), source)
+                      for role in _low_roles(target)]
         return plans
     for payload in payloads if payloads is not None else probe.payloads:
         for position, param in enumerate(target.params):
@@ -256,16 +262,28 @@ def _is_actor(param: Param) -> bool:
         _kind_of(param.annotation) & {int, str})
 
 
-def _outsider_call(target: FunctionTarget, actor: Param) -> list[Any]:
-    """An identity no data names acts, with the lowest role, on a resource that exists (the module's own keys)."""
+def _is_role(param: Param) -> bool:
+    return bool(_words(param.name) & ROLE_WORDS) and str in _kind_of(param.annotation)
+
+
+def _low_roles(target: FunctionTarget) -> list[str]:
+    """"guest", and up to two roles the code itself names for its role parameter that grant no privilege by their
+    name (``team_member``, ``viewer``): a code that refuses unknown roles may still let any known one through."""
+    named = [text for name, text in target.compared if any(p.name == name and _is_role(p) for p in target.params)]
+    low = [t for t in named if t.isidentifier() and not _words(t) & (PRIVILEGE_WORDS | HIGH_ROLE_WORDS)]
+    return ["guest", *dict.fromkeys(low)][:3]
+
+
+def _outsider_call(target: FunctionTarget, actor: Param, role: str = "guest") -> list[Any]:
+    """An identity no data names acts, with a low role, on a resource that exists (the module's own keys)."""
     values: list[Any] = []
     for param in target.params:
         kinds, words = _kind_of(param.annotation), _words(param.name)
         if param is actor:
             values.append(OUTSIDER_ID if int in kinds and str not in kinds else f"sgx-{OUTSIDER_ID}")
-        elif words & {"role", "level", "group", "rank"} and str in kinds:
-            values.append("guest")
-        elif (words & (ID_WORDS | RESOURCE_WORDS | {"key", "ref", "number", "code", "account"}) and kinds & {int, str}
+        elif _is_role(param):
+            values.append(role)
+        elif (words & (ID_WORDS | RESOURCE_WORDS | REFERENCE_WORDS) and kinds & {int, str}
               or kinds == {int} and not words & QUANTITY_WORDS):
             values.append({"$": "module_key", "type": "int" if int in kinds and str not in kinds else "str"})
         else:

@@ -236,14 +236,19 @@ def redirect_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evid
     return None
 
 
+_HTML_TAG = re.compile(r"<(html|body|div|p|span|br|a|img|h[1-6]|li|ul|ol|td|tr|table|b|i|em|strong|section|article|"
+                       r"header|footer|form|input|label|button|title|head|meta)\b", re.I)
+
+
 def xss_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
     """An HTML payload comes back unescaped in an HTML response (or in HTML a function built)."""
     text = observation.text
     if not text or not observation.html():
         return None
     for payload in payloads:
-        if "<" not in payload or payload not in text:
-            continue
+        if payload not in text or ("<" not in payload and not (any(c in payload for c in "'\"")
+                                                                and _HTML_TAG.search(text))):
+            continue  # a quote matters in HTML (an attribute it can leave), not in XML text
         if observation.status is None and "<" not in text.replace(payload, ""):
             continue  # a function that returns its input unchanged builds no HTML
         return Evidence(f"the payload {payload[:80]!r} came back unescaped in the HTML or XML it built")

@@ -144,7 +144,9 @@ PROBES: tuple[Probe, ...] = (
           fix="Redirect only to paths on this site (one leading '/', no scheme or host) or to hosts on an "
               "allow-list."),
     Probe("xss", 79, "Cross-site scripting (the payload comes back unescaped in HTML)", "xss",
-          ("<script>sgx_xss()</script>", '"><img src=x onerror=sgx_xss()>', "<svg onload=sgx_xss()>"),
+          ("<script>sgx_xss()</script>", '"><img src=x onerror=sgx_xss()>', "<svg onload=sgx_xss()>",
+           # quotes too: escaping only < and > leaves an attribute the input can leave
+           "sgx' onmouseover='sgx_xss()", 'sgx" onmouseover="sgx_xss()'),
           sinks=("render_template_string", "Markup", "HttpResponse", "make_response", "HTMLResponse", "Response",
                  "mark_safe", "html"),
           topics=("html", "web page", "comment", "render", "greet", "profile", "display", "xml", "markup"), web=True,
@@ -179,7 +181,7 @@ PROBES: tuple[Probe, ...] = (
               "its maximum number of entries."),
     Probe("validator-bypass", 179, "A validator accepts input that decodes to path traversal or markup", "approved",
           ("../../sgx/private.config", "uploads/%2e%2e/%2e%2e/%2e%2e/sgx.config", "uploads/..%2f..%2f..%2fsgx.config",
-           "sgx%3Cscript%3Ealert(1)%3C%2Fscript%3E"),
+           "sgx%3Cscript%3Ealert(1)%3C%2Fscript%3E", "sgx%3Cscript%3E"),
           topics=("path", "file", "filename", "upload", "query", "parameter", "param", "username", "user input", "key"),
           # only a function that decides whether input is valid: its True lets the input through
           requires=r"\b(valid|invalid|legitima|sanitiz|verif)",

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from safegen import astutil
-from safegen.attack.usage import inferred, request_params
+from safegen.attack.usage import compared_literals, inferred, request_params
 from safegen.fuzz.signature import Param, parse_signature
 
 ROUTE_METHODS = ("route", "get", "post", "put", "delete", "patch", "api_route")
@@ -32,6 +32,7 @@ class FunctionTarget:
     line: int
     optional: tuple[Param, ...] = ()  # parameters with defaults, passed by name when a probe sets one
     requests: tuple[str, ...] = ()  # parameters read as an HTTP request in a dict ("headers", "body")
+    compared: tuple[tuple[str, str], ...] = ()  # (parameter, text) the body compares it with: role names, ...
 
     @property
     def label(self) -> str:
@@ -201,5 +202,6 @@ def find_targets(code: str, name: str | None = None) -> list[Target]:
             targets.append(FunctionTarget(name=function.name, line=function.lineno,
                                           params=tuple(inferred(function, p) for p in signature.params),
                                           optional=signature.optional,
-                                          requests=request_params(function, signature.params)))
+                                          requests=request_params(function, signature.params),
+                                          compared=compared_literals(function, signature.params)))
     return targets

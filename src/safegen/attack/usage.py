@@ -79,3 +79,26 @@ def read_keys(function: ast.AST, name: str) -> set[str]:
 def request_params(function: ast.AST, params: tuple[Param, ...]) -> tuple[str, ...]:
     """Parameters the function reads as an HTTP request held in a dict (its "headers" and "body")."""
     return tuple(p.name for p in params if read_keys(function, p.name) & {"headers", "body"})
+
+
+def _strings(node: ast.expr) -> list[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return [e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+    return []
+
+
+def compared_literals(function: ast.AST, params: tuple[Param, ...]) -> tuple[tuple[str, str], ...]:
+    """(parameter, text) for each string the body compares a parameter with (``role == "viewer"``,
+    ``role in ("admin", "editor")``): the values the code itself knows for it, such as role names."""
+    names = {p.name for p in params}
+    found: list[tuple[str, str]] = []
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Compare):
+            continue
+        sides = [node.left, *node.comparators]
+        for side in sides:
+            if isinstance(side, ast.Name) and side.id in names:
+                found += [(side.id, text) for other in sides if other is not side for text in _strings(other)]
+    return tuple(dict.fromkeys(found))
