@@ -26,3 +26,17 @@ def test_a_call_that_answers_differently_each_time_is_not_held_against_a_repair(
 def test_probes_without_benign_inputs_ask_nothing(sandbox: Sandbox) -> None:
     assert behaviour(sandbox, "import pickle\n\n\ndef load(data: bytes):\n    return pickle.loads(data)\n",
                      ["pickle-deserialization"], "load") == ()
+
+
+MIXED = ("STORE: list = []\n\n\ndef handle(name: str, data: dict, items: list, count: int, message: str, raw: bytes,"
+         " role: str, user_id: int) -> bool:\n    STORE.append(message)\n    return True\n")
+
+
+def test_every_probe_s_benign_inputs_fit_every_kind_of_parameter(sandbox: Sandbox) -> None:
+    from safegen.attack import PROBES
+
+    with_benign = [p.id for p in PROBES if p.benign]
+    assert "unbounded-store" in with_benign  # its payloads are sizes, its benign inputs text
+    assert behaviour(sandbox, MIXED, with_benign, "handle")  # builds every probe's ordinary calls, runs them
+    assert ("handle('alice', {}, [], 1, 'Hello, everyone!', b'data', 'guest', 1)", "returns 'True'") in behaviour(
+        sandbox, MIXED, ["unbounded-store"], "handle")

@@ -183,3 +183,16 @@ def test_an_attack_repair_that_breaks_ordinary_input_is_rejected(make_ctx) -> No
     assert not rounds[0].accepted and "the ordinary call calculate('1 + 2 * 3') returns '7' before" in rounds[0].reason
     assert rounds[1].accepted and record.final.origin == "repair-attack"
     assert record.final.attacks is not None and not record.final.attacks.confirmed
+
+
+def test_an_attack_stage_that_breaks_leaves_the_answer_undecided_not_lost(make_ctx, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import safegen.attack
+
+    def broken_attack(*args: object, **kwargs: object) -> None:
+        raise ValueError("a bug in a probe")
+
+    monkeypatch.setattr(safegen.attack, "attack", broken_attack)
+    record = _run(make_ctx, Routed([VULNERABLE_READ]), READ_TASK, attacks=True, static_rounds=0)
+    assert record.final is not None and record.final.code.strip() == VULNERABLE_READ.strip()
+    assert record.final.attacks is not None and record.final.attacks.rank == 1  # undecided: never "survived"
+    assert "ValueError: a bug in a probe" in record.final.attacks.errors[0]

@@ -143,6 +143,8 @@ def _argument(probe: Probe, payload: str | int, param: Param) -> Any | None:
     if probe.kind == BULK:  # built in the sandbox: "sgx" * n, or a mapping or list of n // 10 parts
         if param.name.lower().replace("-", "_").split("_")[-1] in KEY_WORDS:
             return None  # a store's key or its sender is not the data it keeps
+        if not isinstance(payload, int):  # an ordinary input (Probe.benign) in the payload's place
+            return payload if str in kinds else None
         shape = "dict" if dict in kinds else "list" if kinds & {list, tuple, set} else "text" if str in kinds else ""
         return {"$": "bulk", "n": int(payload) // (1 if shape == "text" else 10), "shape": shape} if shape else None
     text = str(payload)

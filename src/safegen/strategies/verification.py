@@ -42,8 +42,9 @@ def attack(state: RunState, candidate: Candidate) -> Candidate:
             confirmed=tuple(ConfirmedAttack(e.probe, e.cwe, e.target, e.input, e.evidence, e.line)
                             for e in report.exploits),
             probes=tuple(report.probes), errors=tuple(report.errors))
-    except SafegenError as exc:
-        summary = AttackSummary(errors=(f"the attack stage failed: {exc}",))
+    except Exception as exc:  # noqa: BLE001 - any failure leaves the candidate undecided, never lost or "survived"
+        what = str(exc) if isinstance(exc, SafegenError) else f"{type(exc).__name__}: {exc}"
+        summary = AttackSummary(errors=(f"the attack stage failed: {what}",))
     return state.update(candidate, attacks=summary)
 
 
@@ -114,8 +115,8 @@ def ordinary_behaviour(state: RunState, candidate: Candidate) -> tuple[tuple[str
 
     try:
         return behaviour(sandbox, candidate.code, probes, state.entry_point)  # type: ignore[arg-type]
-    except SafegenError as exc:
-        state.note_error(f"ordinary input on {candidate.candidate_id} failed: {exc}")
+    except Exception as exc:  # noqa: BLE001 - without it the repair is judged without the ordinary-input guard
+        state.note_error(f"ordinary input on {candidate.candidate_id} failed: {type(exc).__name__}: {exc}")
         return ()
 
 
@@ -129,8 +130,8 @@ def breaks_ordinary_input(state: RunState, parent: Candidate, child: Candidate) 
     try:
         return broken(state.ctx.sandbox, before, child.code, _exploited_probes(parent),  # type: ignore[arg-type]
                       state.entry_point)
-    except SafegenError as exc:
-        state.note_error(f"ordinary input on {child.candidate_id} failed: {exc}")
+    except Exception as exc:  # noqa: BLE001 - a failed check rejects nothing by itself; it is recorded
+        state.note_error(f"ordinary input on {child.candidate_id} failed: {type(exc).__name__}: {exc}")
         return None
 
 
