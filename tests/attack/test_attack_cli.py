@@ -55,3 +55,15 @@ def test_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert main(["attack", "-q", str(broken)]) == 2
     assert "error: the code cannot be imported in the sandbox" in capsys.readouterr().out
     assert main(["attack", "-q", str(broken), "--probe", "no-such-probe"]) == 2
+
+
+def test_the_probes_can_be_listed_as_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    from safegen.attack import PROBES
+
+    assert main(["attack", "--list-probes"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(PROBES) and lines[0].split()[:2] == ["path-traversal", "CWE-22"]
+    assert main(["attack", "--list-probes", "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert {p["id"] for p in listed} == {p.id for p in PROBES} and all(p["fix"] and p["cwe"] > 0 for p in listed)
+    assert main(["attack"]) == 2  # neither a file nor --list-probes

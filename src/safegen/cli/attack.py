@@ -33,7 +33,10 @@ def register(subparsers: Any) -> None:
                     "bubblewrap sandbox: probes chosen from the code's sinks and the requirement, each confirmed "
                     "only by an oracle (a file read outside, a shell, SQL parsed from input, ...). "
                     "Exit 0: no exploit, 1: an exploit confirmed, 2: error or undecided probes.")
-    parser.add_argument("target", metavar="FILE[::NAME]", help="the Python file, optionally one function or handler")
+    parser.add_argument("target", metavar="FILE[::NAME]", nargs="?",
+                        help="the Python file, optionally one function or handler")
+    parser.add_argument("--list-probes", action="store_true",
+                        help="list the probes (id, CWE, what they confirm) and exit; --format json for data")
     parser.add_argument("--requirement", default="", help="what the code must do (selects probes, e.g. a role)")
     parser.add_argument("--probe", action="append", default=[], metavar="ID",
                         help="run only this probe (repeatable); default: those the code and requirement select")
@@ -113,11 +116,29 @@ def _backend(args: argparse.Namespace, settings: Any) -> Any:
     return factory.from_settings(settings) if hasattr(factory, "from_settings") else factory(settings)
 
 
+def _list_probes(args: argparse.Namespace) -> int:
+    from safegen.attack.probes import PROBES
+
+    if args.format == "json":
+        text = json.dumps([{"id": p.id, "cwe": p.cwe, "title": p.title, "fix": p.fix} for p in PROBES], indent=2)
+    else:
+        text = "\n".join(f"{p.id:<24} CWE-{p.cwe:<5} {p.title}" for p in PROBES)
+    try:
+        write_output(text, args.output)
+    except OSError as exc:
+        raise InputError(f"cannot write {args.output}: {exc}") from None
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from safegen.attack import attack
     from safegen.attack.probes import BY_ID
     from safegen.sandbox import Sandbox
 
+    if args.list_probes:
+        return _list_probes(args)
+    if not args.target:
+        raise InputError("no FILE to attack", hint="safegen attack app.py (or --list-probes)")
     path, name = parse_target(args.target)
     unknown = [p for p in args.probe if p not in BY_ID]
     if unknown:
