@@ -1,4 +1,6 @@
-"""The type an unannotated parameter has, read from how the function uses it (``p.items()``: a dict).
+"""What a function's body says about its parameters (read from the source, never run): the type an unannotated
+one has by its uses (``p.items()``: a dict), which ones hold an HTTP request in a dict, and the strings each is
+compared with (role names).
 
 Untyped code is common (the model's and reference code alike); a probe that sends text to a parameter the
 function iterates with ``.items()`` only proves that a string has no ``items``. Only unambiguous uses count:
