@@ -196,3 +196,18 @@ def test_an_attack_stage_that_breaks_leaves_the_answer_undecided_not_lost(make_c
     assert record.final is not None and record.final.code.strip() == VULNERABLE_READ.strip()
     assert record.final.attacks is not None and record.final.attacks.rank == 1  # undecided: never "survived"
     assert "ValueError: a bug in a probe" in record.final.attacks.errors[0]
+
+
+WEAK_HASH = (FIXTURES / "weak-hash" / "vulnerable.py").read_text()
+HASH_TASK = Task("digest", "Write a function document_digest(algorithm: str, document: bytes) -> str that returns "
+                           "the hex digest computed with the hash algorithm the caller names.",
+                 entry_point="document_digest")
+
+
+def test_an_exploit_the_model_leaves_gets_its_mechanical_fix(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    record = _run(make_ctx, Routed([WEAK_HASH], attack=[WEAK_HASH]), HASH_TASK, attacks=True, static_rounds=0)
+    assert any(r.kind == "attack" and not r.accepted for r in record.rounds)  # the model changed nothing
+    assert record.final is not None and record.final.origin == "exploit-fix"
+    assert "_SAFEGEN_STRONG_HASHES" in record.final.code and "def document_digest" in record.final.code
+    assert record.final.attacks is not None and not record.final.attacks.confirmed
+    assert "weak-hash -> exploit fix" in record.observations.rule_fixes

@@ -157,6 +157,7 @@ class SafegenStrategy(StagedStrategy[SafegenOptions]):
             current = repair.repair_loop(state, stages.best(state, use_score=True) or current, base,
                                          verification.ATTACKS, max_rounds=opts.attack_rounds,
                                          first_round=len(state.rounds) + 1, scored=True)
+            current = verification.exploit_fix(state, stages.best(state, use_score=True) or current) or current
         if opts.tests_rounds > 0:
             current = repair.repair_loop(state, current, base, sources.TESTS, max_rounds=opts.tests_rounds,
                                          first_round=len(state.rounds) + 1, scored=True)

@@ -274,8 +274,8 @@ def verdict_key(candidate: Candidate) -> tuple[int, int, int]:
 
 
 def selection_key(state: RunState, candidate: Candidate, *, use_score: bool = False) -> tuple[Any, ...]:
-    """Smaller is better: entry point intact, then the verdict (status, severity mass, count: never worse),
-    then visible tests, then (optionally) the learned score, then fuzz defects. Tests come before the score:
+    """Smaller is better: entry point intact, no confirmed exploit, then the verdict (status, severity mass, count:
+    never worse), then visible tests, then (optionally) the learned score, then fuzz defects. Tests come before the score:
     among equally clean versions the one that works wins; the score only breaks the remaining ties.
 
     With ``evidence_first`` (strategies/verification.py) executed evidence comes before the verdict: the
@@ -286,7 +286,8 @@ def selection_key(state: RunState, candidate: Candidate, *, use_score: bool = Fa
     if state.verify.evidence_first:
         return (signature_bad, tests_bad, *verification.evidence_key(candidate), *verdict_key(candidate), learned,
                 defect_count(candidate))
-    return (signature_bad, *verdict_key(candidate), tests_bad, learned, defect_count(candidate))
+    exploited = 1 if verification.attack_rank(candidate) == 2 else 0  # a confirmed exploit ranks below the rest
+    return (signature_bad, exploited, *verdict_key(candidate), tests_bad, learned, defect_count(candidate))
 
 
 def fails_tests(candidate: Candidate) -> bool:

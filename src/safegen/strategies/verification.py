@@ -138,6 +138,34 @@ def breaks_ordinary_input(state: RunState, parent: Candidate, child: Candidate) 
 ATTACKS = ConfirmedAttacks()
 
 
+def exploit_fix(state: RunState, candidate: Candidate) -> Candidate | None:
+    """A version of ``candidate`` with the mechanical fix of a confirmed exploit (attack/fixes.py) applied, kept
+    only by the attack repairs' rule (fewer exploits, nothing lost, ordinary input kept); None when none applies."""
+    from safegen.attack.fixes import EXPLOIT_FIXES
+    from safegen.strategies import stages
+
+    probes = [p for p in _exploited_probes(candidate) if p in EXPLOIT_FIXES]
+    if not probes or not candidate.code or not state.entry_point:
+        return None
+    try:
+        fixed = EXPLOIT_FIXES[probes[0]](candidate.code, state.entry_point)
+    except Exception as exc:  # noqa: BLE001 - a fix that breaks is recorded and leaves the candidate as it was
+        state.note_error(f"exploit fix {probes[0]} on {candidate.candidate_id} failed: {type(exc).__name__}: {exc}")
+        return None
+    if fixed is None:
+        return None
+    child = state.add(Candidate(candidate_id=state.new_id(), code=fixed, origin="exploit-fix",
+                                round=candidate.round, parent=candidate.candidate_id))
+    child = attack(state, stages.analyze(state, [child], scored=candidate.score is not None)[0])
+    reason = ATTACKS.judge(state, candidate, child)
+    if reason:
+        state.reject(child, reason)
+        return None
+    state.observations = dataclasses.replace(
+        state.observations, rule_fixes=state.observations.rule_fixes + (f"{probes[0]} -> exploit fix",))
+    return child
+
+
 # --- derived tests ------------------------------------------------------------------------------
 def _outcome(result: Any) -> TestOutcome | None:
     """A candidate's result on the trusted tests as a TestOutcome; None when no trusted test ran."""

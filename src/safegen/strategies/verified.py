@@ -85,7 +85,8 @@ class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
         if opts.attack_rounds > 0:
             base = templates.generation_messages(state.task.requirement, system=templates.SYSTEM_PLAIN,
                                                  entry_point=state.entry_point)
-            repair.repair_loop(state, stages.best(state, use_score=self.uses_scorer) or best, base,
-                               verification.ATTACKS, max_rounds=opts.attack_rounds,
-                               first_round=len(state.rounds) + 1, scored=self.uses_scorer)
+            repaired = repair.repair_loop(state, stages.best(state, use_score=self.uses_scorer) or best, base,
+                                          verification.ATTACKS, max_rounds=opts.attack_rounds,
+                                          first_round=len(state.rounds) + 1, scored=self.uses_scorer)
+            verification.exploit_fix(state, stages.best(state, use_score=self.uses_scorer) or repaired)
         return None

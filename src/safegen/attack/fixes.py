@@ -1,0 +1,53 @@
+"""Mechanical fixes for confirmed exploits, for when the model's repair rounds leave one standing.
+
+Each fix is keyed by the probe that confirmed the exploit and rewrites the function the exploit reached. Like
+every repair, a fixed version counts only after the probes are run again, the ordinary-input guard holds and
+nothing else got worse (strategies/verification.py); a fix that does not apply returns None.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from safegen import astutil
+
+STRONG_HASHES = ("sha224", "sha256", "sha384", "sha512", "sha512_224", "sha512_256", "sha3_224", "sha3_256",
+                 "sha3_384", "sha3_512", "blake2b", "blake2s")
+ALGORITHM_WORDS = ("alg", "hash", "digest", "method")  # a parameter naming the hash (hash_name, alg_name, ...)
+GUARD = "_SAFEGEN_STRONG_HASHES"
+
+
+def _function(tree: ast.Module, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    return next((f for f in astutil.top_functions(tree) if f.name == name), None)
+
+
+def allow_strong_hashes(code: str, name: str) -> str | None:
+    """Refuse, at the top of ``name``, any hash algorithm its caller names outside an allow-list of strong ones
+    (a ``ValueError``, as a validating function raises). None when no parameter names the algorithm."""
+    tree = astutil.parse(code)
+    function = _function(tree, name) if tree is not None else None
+    if function is None or not function.body:
+        return None
+    params = [a.arg for a in function.args.args + function.args.kwonlyargs]
+    chosen = next((p for p in params if any(w in p.lower() for w in ALGORITHM_WORDS)), None)
+    if chosen is None or GUARD in code:
+        return None
+    body = function.body
+    first = body[1] if len(body) > 1 and ast.get_docstring(function) is not None else body[0]
+    if first.lineno == function.lineno:  # the body shares the def's line
+        return None
+    lines = code.splitlines()
+    indent = " " * first.col_offset
+    guard = [f"{indent}if str({chosen}).lower().replace('-', '').replace('_', '') not in {GUARD}:",
+             f"{indent}    raise ValueError(f\"hash algorithm {{{chosen}!r}} is weak or not allowed\")"]
+    start = (function.decorator_list[0].lineno if function.decorator_list else function.lineno) - 1
+    names = tuple(n.replace("_", "") for n in STRONG_HASHES)  # compared without - and _: SHA-256, sha3_256
+    constant = [f"{GUARD} = frozenset({names!r})", "", ""]
+    head, middle, tail = lines[:start], lines[start:first.lineno - 1], lines[first.lineno - 1:]
+    fixed = "\n".join(head + constant + middle + guard + tail) + "\n"
+    return fixed if astutil.parse(fixed) is not None else None
+
+
+# probe id -> the fix of a function that probe exploited
+EXPLOIT_FIXES: dict[str, Callable[[str, str], str | None]] = {"weak-hash": allow_strong_hashes}
