@@ -33,21 +33,53 @@ def allow_strong_hashes(code: str, name: str) -> str | None:
     chosen = next((p for p in params if any(w in p.lower() for w in ALGORITHM_WORDS)), None)
     if chosen is None or GUARD in code:
         return None
+    names = tuple(n.replace("_", "") for n in STRONG_HASHES)  # compared without - and _: SHA-256, sha3_256
+    return _insert_at_top(code, function, [
+        f"if str({chosen}).lower().replace('-', '').replace('_', '') not in {GUARD}:",
+        f"    raise ValueError(f\"hash algorithm {{{chosen}!r}} is weak or not allowed\")"],
+        (f"{GUARD} = frozenset({names!r})", "", ""))
+
+
+MAX_INPUT = 10_000  # characters of an input's text form that one call may keep
+
+
+def _insert_at_top(code: str, function: ast.FunctionDef | ast.AsyncFunctionDef, lines_at_top: list[str],
+                   module_lines: tuple[str, ...] = ()) -> str | None:
+    """``code`` with ``lines_at_top`` (unindented) first in the function's body, after its docstring, and
+    ``module_lines`` before the function; None when the body shares the def's line or the result does not parse."""
     body = function.body
     first = body[1] if len(body) > 1 and ast.get_docstring(function) is not None else body[0]
-    if first.lineno == function.lineno:  # the body shares the def's line
+    if first.lineno == function.lineno:
         return None
     lines = code.splitlines()
     indent = " " * first.col_offset
-    guard = [f"{indent}if str({chosen}).lower().replace('-', '').replace('_', '') not in {GUARD}:",
-             f"{indent}    raise ValueError(f\"hash algorithm {{{chosen}!r}} is weak or not allowed\")"]
     start = (function.decorator_list[0].lineno if function.decorator_list else function.lineno) - 1
-    names = tuple(n.replace("_", "") for n in STRONG_HASHES)  # compared without - and _: SHA-256, sha3_256
-    constant = [f"{GUARD} = frozenset({names!r})", "", ""]
     head, middle, tail = lines[:start], lines[start:first.lineno - 1], lines[first.lineno - 1:]
-    fixed = "\n".join(head + constant + middle + guard + tail) + "\n"
+    fixed = "\n".join(head + list(module_lines) + middle + [indent + line for line in lines_at_top] + tail) + "\n"
     return fixed if astutil.parse(fixed) is not None else None
 
 
+def bound_stored_input(code: str, name: str) -> str | None:
+    """Refuse, at the top of ``name``, content inputs whose text form is over ``MAX_INPUT`` characters (its
+    key and sender parameters aside): ``return False`` in a function that answers True/False, else ValueError."""
+    from safegen.attack.inputs import KEY_WORDS
+
+    tree = astutil.parse(code)
+    function = _function(tree, name) if tree is not None else None
+    if function is None or not function.body:
+        return None
+    params = [a.arg for a in function.args.args + function.args.kwonlyargs
+              if a.arg.lower().replace("-", "_").split("_")[-1] not in KEY_WORDS and a.arg not in ("self", "cls")]
+    if not params:
+        return None
+    answers_bool = (isinstance(function.returns, ast.Name) and function.returns.id == "bool") or any(
+        isinstance(n, ast.Return) and isinstance(n.value, ast.Constant) and isinstance(n.value.value, bool)
+        for n in ast.walk(function))
+    refuse = "return False" if answers_bool else f'raise ValueError("input over {MAX_INPUT} characters")'
+    check = " or ".join(f"len(str({p})) > {MAX_INPUT}" for p in params)
+    return _insert_at_top(code, function, [f"if {check}:", f"    {refuse}"])
+
+
 # probe id -> the fix of a function that probe exploited
-EXPLOIT_FIXES: dict[str, Callable[[str, str], str | None]] = {"weak-hash": allow_strong_hashes}
+EXPLOIT_FIXES: dict[str, Callable[[str, str], str | None]] = {"weak-hash": allow_strong_hashes,
+                                                              "unbounded-store": bound_stored_input}
