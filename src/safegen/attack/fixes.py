@@ -62,14 +62,14 @@ def _insert_at_top(code: str, function: ast.FunctionDef | ast.AsyncFunctionDef, 
 def bound_stored_input(code: str, name: str) -> str | None:
     """Refuse, at the top of ``name``, content inputs whose text form is over ``MAX_INPUT`` characters (its
     key and sender parameters aside): ``return False`` in a function that answers True/False, else ValueError."""
-    from safegen.attack.inputs import KEY_WORDS
+    from safegen.attack.inputs import names_a_key
 
     tree = astutil.parse(code)
     function = _function(tree, name) if tree is not None else None
     if function is None or not function.body:
         return None
     params = [a.arg for a in function.args.args + function.args.kwonlyargs
-              if a.arg.lower().replace("-", "_").split("_")[-1] not in KEY_WORDS and a.arg not in ("self", "cls")]
+              if not names_a_key(a.arg) and a.arg not in ("self", "cls")]
     if not params:
         return None
     answers_bool = (isinstance(function.returns, ast.Name) and function.returns.id == "bool") or any(

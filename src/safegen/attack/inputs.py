@@ -141,7 +141,7 @@ def _argument(probe: Probe, payload: str | int, param: Param) -> Any | None:
     if probe.kind == INTEGER:
         return payload if int in kinds and bool not in kinds else None
     if probe.kind == BULK:  # built in the sandbox: "sgx" * n, or a mapping or list of n // 10 parts
-        if param.name.lower().replace("-", "_").split("_")[-1] in KEY_WORDS:
+        if names_a_key(param.name):
             return None  # a store's key or its sender is not the data it keeps
         if not isinstance(payload, int):  # an ordinary input (Probe.benign) in the payload's place
             return payload if str in kinds else None
@@ -251,6 +251,11 @@ def _forged_plans(probe: Probe, target: FunctionTarget, source: str) -> list[Pla
         else:
             values.append(plain_value(param))
     return [_function_plan(probe, target, forged, values, source)]
+
+
+def names_a_key(name: str) -> bool:
+    """Whether a parameter names where data is kept or who sent it (its last word is one of KEY_WORDS)."""
+    return name.lower().replace("-", "_").split("_")[-1] in KEY_WORDS
 
 
 def _words(name: str) -> set[str]:

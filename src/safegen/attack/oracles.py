@@ -280,16 +280,21 @@ def authz_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidenc
         if 200 <= status < 300 and not _DENIAL.search(observation.text[:500]):
             return Evidence(f"HTTP {status} for a caller without the required role")
         return None
-    if observation.data.get("returned") and not _DENIAL.search(observation.text[:500]):
+    if _succeeded(observation):
         return Evidence(f"a caller without the required role got {observation.text[:120]!r}")
     return None
+
+
+def _succeeded(observation: Observation) -> bool:
+    """A plain call returned something other than None, False, an empty value or a denial."""
+    return bool(observation.data.get("returned")) and not _DENIAL.search(observation.text[:500])
 
 
 def accepted_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
     """A call carrying a forged signature returned data or success (not None, False or a denial)."""
     if observation.error or observation.result.status not in ("ok", "oracle") or observation.status is not None:
         return None
-    if observation.data.get("returned") and not _DENIAL.search(observation.text[:500]):
+    if _succeeded(observation):
         shown = observation.text[:120] or "a value"
         return Evidence(f"a forged signature was accepted: the call returned {shown!r}")
     return None
