@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from pathlib import Path
 
 from safegen import astutil
 
@@ -80,6 +81,45 @@ def bound_stored_input(code: str, name: str) -> str | None:
     return _insert_at_top(code, function, [f"if {check}:", f"    {refuse}"])
 
 
+RESTRICTED = {"eval": "_safegen_restricted_eval", "exec": "_safegen_restricted_exec"}
+
+
+def restricted_source() -> str:
+    """The stand-ins for eval and exec (attack/restricted.py) as they are written into a module."""
+    text = Path(__file__).with_name("restricted.py").read_text(encoding="utf-8")
+    return text[text.index("import ast as _safegen_ast"):]
+
+
+def restrict_eval(code: str, name: str) -> str | None:
+    """Every ``eval``/``exec`` call of the module replaced by an interpreter of data and arithmetic that refuses
+    anything else with ValueError (attack/restricted.py); ``name`` is not needed: any of them may be the path.
+    None when there is no such call or the module defines its own eval/exec."""
+    tree = astutil.parse(code)
+    if tree is None or RESTRICTED["eval"] in code:
+        return None
+    defined = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    calls = [n.func for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+             and n.func.id in RESTRICTED and n.func.id not in defined]
+    if not calls:
+        return None
+    lines = [line.encode() for line in code.splitlines(keepends=True)]
+    for func in sorted(calls, key=lambda f: (f.lineno, f.col_offset), reverse=True):  # offsets are UTF-8 bytes
+        assert isinstance(func, ast.Name)
+        line = lines[func.lineno - 1]
+        lines[func.lineno - 1] = line[:func.col_offset] + RESTRICTED[func.id].encode() + line[func.end_col_offset:]
+    body = b"".join(lines).decode()
+    first = next((n for n in tree.body if not isinstance(n, (ast.Import, ast.ImportFrom))
+                  and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))), None)
+    at = len(body.splitlines()) if first is None else (
+        first.decorator_list[0].lineno if isinstance(first, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        and first.decorator_list else first.lineno) - 1
+    split = body.splitlines(keepends=True)
+    fixed = "".join(split[:at]) + ("\n" if at and not split[at - 1].endswith("\n") else "") + "\n" + \
+        restricted_source() + "\n\n" + "".join(split[at:])
+    return fixed if astutil.parse(fixed) is not None else None
+
+
 # probe id -> the fix of a function that probe exploited
 EXPLOIT_FIXES: dict[str, Callable[[str, str], str | None]] = {"weak-hash": allow_strong_hashes,
-                                                              "unbounded-store": bound_stored_input}
+                                                              "unbounded-store": bound_stored_input,
+                                                              "code-injection": restrict_eval}
