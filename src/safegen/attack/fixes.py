@@ -81,6 +81,43 @@ def bound_stored_input(code: str, name: str) -> str | None:
     return _insert_at_top(code, function, [f"if {check}:", f"    {refuse}"])
 
 
+ESCAPE_HELPER = (
+    "import html as _safegen_html",
+    "",
+    "",
+    "def _safegen_escape(value):",
+    "    # text escaped for HTML; the items of lists, tuples and dicts escaped one by one (safegen exploit fix)",
+    "    if isinstance(value, str):",
+    "        return _safegen_html.escape(value)",
+    "    if isinstance(value, (list, tuple)):",
+    "        return type(value)(_safegen_escape(item) for item in value)",
+    "    if isinstance(value, dict):",
+    "        return {key: _safegen_escape(item) for key, item in value.items()}",
+    "    return value",
+    "",
+    "",
+)
+ESCAPING_CALLS = ("escape", "quote", "sanitize", "clean", "bleach")  # a parameter already made safe for HTML
+
+
+def escape_html_inputs(code: str, name: str) -> str | None:
+    """Escape, at the top of ``name``, every input its own code does not already pass to an escaping call
+    (text, and the text inside lists and dicts), so no input can open markup. None when no input is left."""
+    tree = astutil.parse(code)
+    function = _function(tree, name) if tree is not None else None
+    if function is None or not function.body or "_safegen_escape" in code:
+        return None
+    escaped = {arg.id for call in ast.walk(function) if isinstance(call, ast.Call)
+               and any(word in ast.unparse(call.func).lower() for word in ESCAPING_CALLS)
+               for arg in ast.walk(call) if isinstance(arg, ast.Name)}
+    params = [a.arg for a in function.args.args + function.args.kwonlyargs
+              if a.arg not in ("self", "cls") and a.arg not in escaped]
+    if not params:
+        return None
+    values = ", ".join(f"_safegen_escape({p})" for p in params)
+    return _insert_at_top(code, function, [f"{', '.join(params)} = {values}"], ESCAPE_HELPER)
+
+
 RESTRICTED = {"eval": "_safegen_restricted_eval", "exec": "_safegen_restricted_exec"}
 
 
@@ -90,6 +127,34 @@ def restricted_source() -> str:
     return text[text.index("import ast as _safegen_ast"):]
 
 
+def _redirect_calls(code: str, tree: ast.Module, calls: dict[ast.expr, str], helper: str) -> str | None:
+    """``code`` with the callee of each call in ``calls`` renamed as given and ``helper`` (module-level code
+    defining the new names) placed after the module's imports; None when a callee spans lines or the result
+    does not parse."""
+    if not calls or any(func.lineno != func.end_lineno for func in calls):
+        return None
+    lines = [line.encode() for line in code.splitlines(keepends=True)]
+    for func in sorted(calls, key=lambda f: (f.lineno, f.col_offset), reverse=True):  # offsets are UTF-8 bytes
+        line = lines[func.lineno - 1]
+        lines[func.lineno - 1] = line[:func.col_offset] + calls[func].encode() + line[func.end_col_offset or 0:]
+    split = b"".join(lines).decode().splitlines(keepends=True)
+    first = next((n for n in tree.body if not isinstance(n, (ast.Import, ast.ImportFrom))
+                  and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))), None)
+    if first is None:
+        at = len(split)
+    elif isinstance(first, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and first.decorator_list:
+        at = first.decorator_list[0].lineno - 1
+    else:
+        at = first.lineno - 1
+    fixed = "".join(split[:at]) + ("\n" if at and not split[at - 1].endswith("\n") else "") + "\n" + \
+        helper.strip("\n") + "\n\n\n" + "".join(split[at:])
+    return fixed if astutil.parse(fixed) is not None else None
+
+
+def _defined(tree: ast.Module) -> set[str]:
+    return {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+
+
 def restrict_eval(code: str, name: str) -> str | None:
     """Every ``eval``/``exec`` call of the module replaced by an interpreter of data and arithmetic that refuses
     anything else with ValueError (attack/restricted.py); ``name`` is not needed: any of them may be the path.
@@ -97,29 +162,43 @@ def restrict_eval(code: str, name: str) -> str | None:
     tree = astutil.parse(code)
     if tree is None or RESTRICTED["eval"] in code:
         return None
-    defined = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
-    calls = [n.func for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-             and n.func.id in RESTRICTED and n.func.id not in defined]
-    if not calls:
+    defined = _defined(tree)
+    calls: dict[ast.expr, str] = {n.func: RESTRICTED[n.func.id] for n in ast.walk(tree) if isinstance(n, ast.Call)
+                                  and isinstance(n.func, ast.Name) and n.func.id in RESTRICTED
+                                  and n.func.id not in defined}
+    return _redirect_calls(code, tree, calls, restricted_source())
+
+
+PICKLE_MODULES = ("pickle", "cPickle", "_pickle", "dill", "cloudpickle")
+UNPICKLING = ("load", "loads", "Unpickler")
+REFUSE_UNPICKLING = (
+    "def _safegen_refuse_unpickling(*args, **kwargs):",
+    "    # safegen exploit fix: loading a pickle runs whatever code its author put in it",
+    '    raise ValueError("refusing to unpickle data: pickle can run code while loading; use JSON")',
+)
+
+
+def refuse_unpickling(code: str, name: str) -> str | None:
+    """Every call that loads a pickle (``pickle.loads``, ``load``, ``Unpickler``; cPickle, dill, ...) replaced
+    by a refusal (ValueError), so the function's other formats keep working. None when there is none."""
+    tree = astutil.parse(code)
+    if tree is None or "_safegen_refuse_unpickling" in code:
         return None
-    lines = [line.encode() for line in code.splitlines(keepends=True)]
-    for func in sorted(calls, key=lambda f: (f.lineno, f.col_offset), reverse=True):  # offsets are UTF-8 bytes
-        assert isinstance(func, ast.Name)
-        line = lines[func.lineno - 1]
-        lines[func.lineno - 1] = line[:func.col_offset] + RESTRICTED[func.id].encode() + line[func.end_col_offset:]
-    body = b"".join(lines).decode()
-    first = next((n for n in tree.body if not isinstance(n, (ast.Import, ast.ImportFrom))
-                  and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))), None)
-    at = len(body.splitlines()) if first is None else (
-        first.decorator_list[0].lineno if isinstance(first, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-        and first.decorator_list else first.lineno) - 1
-    split = body.splitlines(keepends=True)
-    fixed = "".join(split[:at]) + ("\n" if at and not split[at - 1].endswith("\n") else "") + "\n" + \
-        restricted_source() + "\n\n" + "".join(split[at:])
-    return fixed if astutil.parse(fixed) is not None else None
+    imported = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                and (node.module or "").split(".")[0] in PICKLE_MODULES for alias in node.names
+                if alias.name in UNPICKLING} - _defined(tree)
+    calls: dict[ast.expr, str] = {}
+    for node in ast.walk(tree):
+        func = node.func if isinstance(node, ast.Call) else None
+        if (isinstance(func, ast.Attribute) and func.attr in UNPICKLING and isinstance(func.value, ast.Name)
+                and func.value.id in PICKLE_MODULES) or (isinstance(func, ast.Name) and func.id in imported):
+            calls[func] = "_safegen_refuse_unpickling"
+    return _redirect_calls(code, tree, calls, "\n".join(REFUSE_UNPICKLING))
 
 
 # probe id -> the fix of a function that probe exploited
 EXPLOIT_FIXES: dict[str, Callable[[str, str], str | None]] = {"weak-hash": allow_strong_hashes,
                                                               "unbounded-store": bound_stored_input,
-                                                              "code-injection": restrict_eval}
+                                                              "code-injection": restrict_eval,
+                                                              "xss": escape_html_inputs,
+                                                              "pickle-deserialization": refuse_unpickling}
