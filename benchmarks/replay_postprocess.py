@@ -31,7 +31,7 @@ from safegen.backends.fake import FakeBackend
 from safegen.config import Settings
 from safegen.strategies import stages
 from safegen.strategies.interface import StrategyContext
-from safegen.strategies.safegen import SafegenStrategy
+from safegen.strategies.safegen_static import SafegenStaticStrategy
 from safegen.strategies.state import RunState
 from safegen.types import Task
 
@@ -53,7 +53,7 @@ def _records(run: Path) -> Iterator[dict[str, Any]]:
 
 def _state(task: Task, entry_point: str | None, steps: dict[str, bool]) -> RunState:
     """A run's state for ``task`` under the safegen strategy with the post-processing ``steps`` switched on."""
-    state, _ = SafegenStrategy(**steps).new_state(task, CONTEXT)
+    state, _ = SafegenStaticStrategy(**steps).new_state(task, CONTEXT)
     state.entry_point = task.entry_point or entry_point  # prose: the entry point the run settled on
     return state
 

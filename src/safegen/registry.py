@@ -75,6 +75,7 @@ STRATEGIES: Registry[Any] = Registry("strategy", {
     "securecoder": "safegen.strategies.securecoder:SecureCoderStrategy",
     "hexacoder": "safegen.strategies.hexacoder:HexaCoderStrategy",
     "safegen": "safegen.strategies.safegen:SafegenStrategy",
+    "safegen-static": "safegen.strategies.safegen_static:SafegenStaticStrategy",
     "verified": "safegen.strategies.verified:VerifiedStrategy",
 })
 

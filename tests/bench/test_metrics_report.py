@@ -138,11 +138,14 @@ def test_report_of_a_folder_without_a_run(tmp_path: Path) -> None:
         build_report([tmp_path])
 
 
-def test_ablation_parts_of_the_safegen_strategy() -> None:
-    found = parts("safegen")
+def test_ablation_parts_of_the_safegen_strategies() -> None:
+    found = parts("safegen-static")
     assert {"fuzz-rounds", "static-rounds"} <= set(found)
     assert found["fuzz-rounds"].options == {"fuzz_rounds": 0}
-    assert [v.name for v in variants("safegen", ["fuzz-rounds"])] == ["no-fuzz-rounds"]
+    assert [v.name for v in variants("safegen-static", ["fuzz-rounds"])] == ["no-fuzz-rounds"]
+    default = parts("safegen")  # the checks that are on by default; derived tests are off, so no part
+    assert {"attacks", "rule-fixes", "evidence-first"} <= set(default) and "derived-tests" not in default
+    assert default["attacks"].options == {"attacks": False}
     with pytest.raises(InputError, match="unknown part"):
         variants("safegen", ["nothing"])
 

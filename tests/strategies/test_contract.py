@@ -50,12 +50,12 @@ def test_the_step_notes_what_it_did() -> None:
 def test_safegen_with_keep_contract_returns_the_prompts_docstring(make_ctx) -> None:  # type: ignore[no-untyped-def]
     from strategy_helpers import Script, fenced
 
-    from safegen.strategies.safegen import SafegenStrategy
+    from safegen.strategies.safegen_static import SafegenStaticStrategy
     from safegen.types import Task
 
     task = Task("fw", PROMPT, entry_point="first_word")
     for keep in (True, False):
-        strategy = SafegenStrategy(imports_step=False, fuzz_rounds=0, keep_contract=keep)
+        strategy = SafegenStaticStrategy(imports_step=False, fuzz_rounds=0, keep_contract=keep)
         record = strategy.run(task, make_ctx(Script(code=[fenced(REWRITTEN)])))
         assert record.final is not None
         assert ("empty string on error" in record.final.code) is keep

@@ -14,7 +14,7 @@ from strategy_helpers import fenced
 from safegen.backends.interface import ChatMessage, GenerationParams
 from safegen.strategies import stages
 from safegen.strategies.repair import judge_kept
-from safegen.strategies.safegen import SafegenStrategy
+from safegen.strategies.safegen_static import SafegenStaticStrategy
 from safegen.strategies.state import RunState
 from safegen.strategies.verify_options import VerifyOptions
 from safegen.types import Candidate, Finding, Severity, Task, TestOutcome, Verdict, VerdictStatus
@@ -59,7 +59,7 @@ class Routed:
 
 
 def _run(make_ctx, script: Routed, task: Task, **flags: object):  # type: ignore[no-untyped-def]
-    strategy = SafegenStrategy(imports_step=False, fuzz_rounds=0, tests_rounds=0, **flags)  # type: ignore[arg-type]
+    strategy = SafegenStaticStrategy(imports_step=False, fuzz_rounds=0, tests_rounds=0, **flags)  # type: ignore[arg-type]
     return strategy.run(task, make_ctx(script))
 
 
@@ -162,6 +162,8 @@ def test_verified_flags_are_ablation_parts_and_bad_inner_names_are_refused() -> 
         VerifiedStrategy(inner="nosuch")
     with pytest.raises(TypeError):
         VerifiedStrategy(inner="verified")
+    with pytest.raises(TypeError):  # the default is itself a verified configuration
+        VerifiedStrategy(inner="safegen")
 
 
 EVAL_CALC = ("def calculate(expression: str) -> str:\n    try:\n        return str(eval(expression))\n"
@@ -211,3 +213,20 @@ def test_an_exploit_the_model_leaves_gets_its_mechanical_fix(make_ctx) -> None: 
     assert "_SAFEGEN_STRONG_HASHES" in record.final.code and "def document_digest" in record.final.code
     assert record.final.attacks is not None and not record.final.attacks.confirmed
     assert "weak-hash -> exploit fix" in record.observations.rule_fixes
+
+
+def test_the_default_strategy_is_the_plain_answer_attacked_and_fixed(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    from safegen.registry import STRATEGIES
+
+    script = Routed([EVAL_CALC], attack=[EVAL_CALC])  # the model's repairs change nothing
+    record = STRATEGIES.get("safegen")().run(CALC_TASK, make_ctx(script))
+    assert record.strategy == "safegen" and record.config["strategy_options"]["inner"] == "baseline"
+    assert "derive" not in script.log  # derived tests are off in the default
+    assert record.candidates[0].attacks is not None and record.candidates[0].attacks.confirmed
+    assert record.final is not None and record.final.origin == "exploit-fix"
+    assert "_safegen_restricted_eval(expression)" in record.final.code
+    assert record.final.attacks is not None and not record.final.attacks.confirmed
+    namespace: dict[str, object] = {}
+    exec(compile(record.final.code, "final.py", "exec"), namespace)  # noqa: S102 - the fixed answer, run here
+    assert namespace["calculate"]("1 + 2 * 3") == "7"  # type: ignore[operator]
+    assert namespace["calculate"]("__import__('os').getpid()").startswith("Error: ")  # type: ignore[operator]

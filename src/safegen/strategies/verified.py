@@ -48,10 +48,11 @@ class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
                  attack_repairs: int | None = 2) -> None:
         from safegen.registry import STRATEGIES
 
-        if inner == self.name:
-            raise TypeError("a verified strategy cannot wrap itself")
+        inner_class = STRATEGIES.get(inner)
+        if isinstance(inner_class, type) and issubclass(inner_class, VerifiedStrategy):
+            raise TypeError(f"{inner!r} already wraps a strategy in the checks; choose the inner one")
         self.inner_name = inner
-        self.inner: StagedStrategy[Any] = STRATEGIES.get(inner)()
+        self.inner: StagedStrategy[Any] = inner_class()
         self.uses_scorer = bool(getattr(self.inner, "uses_scorer", False))
         self.verify = VerifyOptions(attacks=attacks, attack_agent=attack_agent, derived_tests=derived_tests,
                                     rule_fixes=rule_fixes, evidence_first=evidence_first)
