@@ -13,8 +13,8 @@ if [[ "${1:-}" == "--code" ]]; then
   export PYTHONPATH="$(cd "$2" && pwd)/src"
 fi
 OUT=${OUT:-docs/results/runs}
-RUNS=${RUNS:-"securityeval:baseline humaneval:baseline humaneval:safegen:humaneval-safegen-v5
-  securityeval:safegen:securityeval-safegen-v5 securityeval:prompted securityeval:franc securityeval:hexacoder
+RUNS=${RUNS:-"securityeval:baseline humaneval:baseline humaneval:safegen:humaneval-safegen-v8
+  securityeval:safegen:securityeval-safegen-v8 securityeval:prompted securityeval:franc securityeval:hexacoder
   securityeval:autosafecoder securityeval:securecoder humaneval:autosafecoder humaneval:securecoder"}
 SAFEGEN=(.venv/bin/python -m safegen)
 
