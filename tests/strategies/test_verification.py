@@ -230,3 +230,25 @@ def test_the_default_strategy_is_the_plain_answer_attacked_and_fixed(make_ctx) -
     exec(compile(record.final.code, "final.py", "exec"), namespace)  # noqa: S102 - the fixed answer, run here
     assert namespace["calculate"]("1 + 2 * 3") == "7"  # type: ignore[operator]
     assert namespace["calculate"]("__import__('os').getpid()").startswith("Error: ")  # type: ignore[operator]
+
+
+PAGE = ("def result_page(title: str, expression: str) -> str:\n    try:\n        value = eval(expression)\n"
+        "    except Exception:\n        value = 'no result'\n"
+        "    return f'<html><h1>{title}</h1><p>{value}</p></html>'\n")
+PAGE_TASK = Task("page", "Write a function result_page(title: str, expression: str) -> str that evaluates the "
+                         "arithmetic expression the user typed and returns an HTML page with the title and the "
+                         "result.", entry_point="result_page")
+
+
+def test_each_confirmed_exploit_gets_its_own_fix_one_after_another(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    from safegen.registry import STRATEGIES
+
+    record = STRATEGIES.get("safegen")().run(PAGE_TASK, make_ctx(Routed([PAGE], attack=[PAGE])))
+    first = record.candidates[0]
+    assert first.attacks is not None and {"xss", "code-injection"} <= {a.probe for a in first.attacks.confirmed}
+    assert record.final is not None and record.final.origin == "exploit-fix"
+    assert "_safegen_restricted_eval(expression)" in record.final.code and "_safegen_escape(title)" in record.final.code
+    assert record.final.attacks is not None and not record.final.attacks.confirmed
+    assert {"code-injection -> exploit fix", "xss -> exploit fix"} <= set(record.observations.rule_fixes)
+    parent = next(c for c in record.candidates if c.candidate_id == record.final.parent)
+    assert parent.origin == "exploit-fix"  # the second fix was made on the first one's result

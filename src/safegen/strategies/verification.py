@@ -139,18 +139,29 @@ ATTACKS = ConfirmedAttacks()
 
 
 def exploit_fix(state: RunState, candidate: Candidate) -> Candidate | None:
-    """A version of ``candidate`` with the mechanical fix of a confirmed exploit (attack/fixes.py) applied, kept
-    only by the attack repairs' rule (fewer exploits, nothing lost, ordinary input kept); None when none applies."""
+    """A version of ``candidate`` with the mechanical fixes of its confirmed exploits (attack/fixes.py) applied one
+    probe after another, each kept only by the attack repairs' rule (fewer exploits, nothing lost, ordinary input
+    kept); None when none applies."""
+    from safegen.attack.fixes import EXPLOIT_FIXES
+
+    current, tried = candidate, set()
+    while True:
+        probes = [p for p in _exploited_probes(current) if p in EXPLOIT_FIXES and p not in tried]
+        if not probes or not current.code or not state.entry_point:
+            return None if current is candidate else current
+        tried.add(probes[0])
+        current = _fixed_for(state, current, probes[0]) or current
+
+
+def _fixed_for(state: RunState, candidate: Candidate, probe: str) -> Candidate | None:
+    """``candidate`` with the fix of ``probe``'s exploit, if it applies and is kept."""
     from safegen.attack.fixes import EXPLOIT_FIXES
     from safegen.strategies import stages
 
-    probes = [p for p in _exploited_probes(candidate) if p in EXPLOIT_FIXES]
-    if not probes or not candidate.code or not state.entry_point:
-        return None
     try:
-        fixed = EXPLOIT_FIXES[probes[0]](candidate.code, state.entry_point)
+        fixed = EXPLOIT_FIXES[probe](candidate.code, state.entry_point or "")
     except Exception as exc:  # noqa: BLE001 - a fix that breaks is recorded and leaves the candidate as it was
-        state.note_error(f"exploit fix {probes[0]} on {candidate.candidate_id} failed: {type(exc).__name__}: {exc}")
+        state.note_error(f"exploit fix {probe} on {candidate.candidate_id} failed: {type(exc).__name__}: {exc}")
         return None
     if fixed is None:
         return None
@@ -162,7 +173,7 @@ def exploit_fix(state: RunState, candidate: Candidate) -> Candidate | None:
         state.reject(child, reason)
         return None
     state.observations = dataclasses.replace(
-        state.observations, rule_fixes=state.observations.rule_fixes + (f"{probes[0]} -> exploit fix",))
+        state.observations, rule_fixes=state.observations.rule_fixes + (f"{probe} -> exploit fix",))
     return child
 
 
