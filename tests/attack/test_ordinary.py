@@ -40,3 +40,20 @@ def test_every_probe_s_benign_inputs_fit_every_kind_of_parameter(sandbox: Sandbo
     assert behaviour(sandbox, MIXED, with_benign, "handle")  # builds every probe's ordinary calls, runs them
     assert ("handle('alice', {}, [], 1, 'Hello, everyone!', b'data', 'guest', 1)", "returns 'True'") in behaviour(
         sandbox, MIXED, ["unbounded-store"], "handle")
+
+
+SAVE = ("import os\n\n\ndef save_upload(filename: str, data: bytes) -> str:\n    os.makedirs('uploads', exist_ok=True)\n"
+        "    path = os.path.join('uploads', filename)\n    with open(path, 'wb') as f:\n        f.write(data)\n"
+        "    return path\n")
+
+
+def test_a_path_repair_that_crashes_on_ordinary_file_names_is_caught(sandbox: Sandbox) -> None:
+    before = behaviour(sandbox, SAVE, ["path-traversal"], "save_upload")
+    assert ("save_upload('report.txt', b'data')", "returns 'uploads/report.txt'") in before
+    crashing = SAVE.replace("os.makedirs('uploads', exist_ok=True)", "'uploads'.is_absolute()")  # seen from the model
+    reason = broken(sandbox, before, crashing, ["path-traversal"], "save_upload")
+    assert reason is not None and "now raises AttributeError" in reason
+    confined = SAVE.replace("os.path.join('uploads', filename)", "os.path.join('uploads', os.path.basename(filename))")
+    assert broken(sandbox, before, confined, ["path-traversal"], "save_upload") is None
+    absolute = SAVE.replace("    return path", "    return os.path.realpath(path)")  # each job has its own folder
+    assert broken(sandbox, before, absolute, ["path-traversal"], "save_upload") is None

@@ -252,3 +252,13 @@ def test_each_confirmed_exploit_gets_its_own_fix_one_after_another(make_ctx) -> 
     assert {"code-injection -> exploit fix", "xss -> exploit fix"} <= set(record.observations.rule_fixes)
     parent = next(c for c in record.candidates if c.candidate_id == record.final.parent)
     assert parent.origin == "exploit-fix"  # the second fix was made on the first one's result
+
+
+def test_the_default_analyzes_the_first_answer_and_fixes_its_findings_by_rule(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    from safegen.registry import STRATEGIES
+
+    record = STRATEGIES.get("safegen")().run(TAX_TASK, make_ctx(Routed([ADD_TAX_YAML])))
+    first = record.candidates[0]
+    assert first.verdict is not None and first.verdict.findings  # the plain answer is analyzed like any other
+    assert record.final is not None and record.final.origin == "rule-fix"
+    assert "yaml.safe_load" in record.final.code or "SafeLoader" in record.final.code

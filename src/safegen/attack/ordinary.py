@@ -9,6 +9,7 @@ look broken). A repair that raises or answers differently on one of them broke t
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,9 +18,12 @@ from safegen.attack.inputs import Plan, plans_for
 from safegen.attack.probes import BY_ID
 from safegen.attack.targets import find_targets
 from safegen.sandbox import Sandbox
+from safegen.sandbox.launcher import SANDBOX_ROOT
 
 EXEC_TIMEOUT = 2.0
 MAX_CALLS = 12
+# each sandbox job runs in a folder of its own: a path under it is shown relative to it, as from its cwd
+JOB_FOLDER = re.compile(re.escape(SANDBOX_ROOT) + r"/job\d+/")
 
 Behaviour = tuple[tuple[str, str], ...]  # (the call as shown, what it gave: "returns ..." or "raises ...")
 
@@ -48,7 +52,7 @@ def _outcomes(sandbox: Sandbox, code: str, plans: Sequence[Plan], repeat: int) -
         elif observation.error:
             seen.append("raises " + observation.error.split(":", 1)[0])
         else:
-            seen.append("returns " + repr(observation.text[:200]))
+            seen.append("returns " + repr(JOB_FOLDER.sub("", observation.text)[:200]))
     grouped = [seen[i:i + repeat] for i in range(0, len(seen), repeat)]
     return [group[0] if len(set(group)) == 1 else None for group in grouped]
 

@@ -53,6 +53,7 @@ PROBES: tuple[Probe, ...] = (
           sinks=("open", "send_file", "send_from_directory", "FileResponse", "read_text", "read_bytes",
                  "write_text", "write_bytes", "os.path.join", "pathlib", "os.remove", "os.unlink", "shutil"),
           topics=("file", "path", "directory", "folder", "upload", "download", "filename"),
+          benign=("report.txt", "notes.md"),
           fix="Resolve the path (os.path.realpath or Path.resolve) and refuse it unless it stays inside the base "
               "directory."),
     Probe("archive-extraction", 22, "Archive extraction outside the target directory (zip/tar slip)", "path",

@@ -77,6 +77,9 @@ class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
 
     def execute(self, state: RunState, opts: VerifiedOptions) -> Candidate | None:
         chosen = self.inner.execute(state, self.inner.options(state.settings))
+        # an inner strategy that only generates (baseline, prompted) leaves its answers unanalyzed: the checks,
+        # the rule fixes and the never-worse rule need their verdicts
+        stages.analyze(state, [c for c in state.eligible() if c.verdict is None], scored=self.uses_scorer)
         best = stages.best(state, use_score=self.uses_scorer)
         if best is None:
             return chosen
