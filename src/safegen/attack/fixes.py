@@ -81,6 +81,41 @@ def bound_stored_input(code: str, name: str) -> str | None:
     return _insert_at_top(code, function, [f"if {check}:", f"    {refuse}"])
 
 
+PATH_WORDS = ("file", "path", "name", "doc", "upload", "download", "resource", "attachment", "image", "report",
+              "template", "page")  # a parameter that names a file to open
+BASE_WORDS = ("base", "root", "dir", "folder")  # ... unless it names the directory the caller confines it to
+PATH_HELPER = (
+    "import os as _safegen_os",
+    "",
+    "",
+    "def _safegen_confined(value):",
+    "    # a path given by the caller may not be absolute or climb out with '..' (safegen exploit fix)",
+    "    text = _safegen_os.fspath(value) if isinstance(value, (str, bytes, _safegen_os.PathLike)) else value",
+    "    if isinstance(text, bytes):",
+    "        text = text.decode(errors='replace')",
+    "    if isinstance(text, str) and (_safegen_os.path.isabs(text) or text.startswith('~') or '..' in",
+    "                                  text.replace('\\\\', '/').split('/')):",
+    "        raise ValueError(f'path {text!r} leaves its directory')",
+    "    return value",
+    "",
+    "",
+)
+
+
+def confine_paths(code: str, name: str) -> str | None:
+    """Refuse, at the top of ``name``, a path parameter (named like a file, path or name, not like the base
+    directory) that is absolute, starts with ``~`` or has a ``..`` part: relative paths below it still work."""
+    tree = astutil.parse(code)
+    function = _function(tree, name) if tree is not None else None
+    if function is None or not function.body or "_safegen_confined" in code:
+        return None
+    params = [a.arg for a in function.args.args + function.args.kwonlyargs
+              if any(word in a.arg.lower() for word in PATH_WORDS) and not any(w in a.arg.lower() for w in BASE_WORDS)]
+    if not params:
+        return None
+    return _insert_at_top(code, function, [f"{p} = _safegen_confined({p})" for p in params], PATH_HELPER)
+
+
 ESCAPE_HELPER = (
     "import html as _safegen_html",
     "",
@@ -201,4 +236,5 @@ EXPLOIT_FIXES: dict[str, Callable[[str, str], str | None]] = {"weak-hash": allow
                                                               "unbounded-store": bound_stored_input,
                                                               "code-injection": restrict_eval,
                                                               "xss": escape_html_inputs,
-                                                              "pickle-deserialization": refuse_unpickling}
+                                                              "pickle-deserialization": refuse_unpickling,
+                                                              "path-traversal": confine_paths}

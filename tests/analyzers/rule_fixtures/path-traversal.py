@@ -106,3 +106,24 @@ def docs():
         raise PermissionError(page)
     # ok: safegen.path-traversal
     return text + safe.read_text() + cleaned
+
+
+def _safegen_confined(value):
+    if os.path.isabs(value) or ".." in value.split("/"):
+        raise ValueError(value)
+    return value
+
+
+def save_confined(filename, data):
+    filename = _safegen_confined(filename)  # what safegen's exploit fix writes
+    path = os.path.join("uploads", filename)
+    # ok: safegen.path-traversal
+    with open(path, "wb") as out:
+        out.write(data)
+
+
+def save_unconfined(filename, data):
+    path = os.path.join("uploads", filename)
+    # ruleid: safegen.path-traversal
+    with open(path, "wb") as out:
+        out.write(data)
