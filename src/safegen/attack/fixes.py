@@ -102,18 +102,28 @@ PATH_HELPER = (
 )
 
 
+def _pass_params_through(code: str, name: str, wrapper: str, helper: tuple[str, ...],
+                         chosen: Callable[[ast.FunctionDef | ast.AsyncFunctionDef, str], bool]) -> str | None:
+    """``code`` with ``p = wrapper(p)`` at the top of ``name`` for each ``chosen`` parameter and ``helper`` (which
+    defines the wrapper) before it; None when the function is missing, already wrapped or no parameter is chosen."""
+    tree = astutil.parse(code)
+    function = _function(tree, name) if tree is not None else None
+    if function is None or not function.body or wrapper in code:
+        return None
+    params = [a.arg for a in function.args.args + function.args.kwonlyargs if chosen(function, a.arg)]
+    if not params:
+        return None
+    return _insert_at_top(code, function, [f"{p} = {wrapper}({p})" for p in params], helper)
+
+
 def confine_paths(code: str, name: str) -> str | None:
     """Refuse, at the top of ``name``, a path parameter (named like a file, path or name, not like the base
     directory) that is absolute, starts with ``~`` or has a ``..`` part: relative paths below it still work."""
-    tree = astutil.parse(code)
-    function = _function(tree, name) if tree is not None else None
-    if function is None or not function.body or "_safegen_confined" in code:
-        return None
-    params = [a.arg for a in function.args.args + function.args.kwonlyargs
-              if any(word in a.arg.lower() for word in PATH_WORDS) and not any(w in a.arg.lower() for w in BASE_WORDS)]
-    if not params:
-        return None
-    return _insert_at_top(code, function, [f"{p} = _safegen_confined({p})" for p in params], PATH_HELPER)
+    def is_path(_: ast.FunctionDef | ast.AsyncFunctionDef, param: str) -> bool:
+        lowered = param.lower()
+        return any(w in lowered for w in PATH_WORDS) and not any(w in lowered for w in BASE_WORDS)
+
+    return _pass_params_through(code, name, "_safegen_confined", PATH_HELPER, is_path)
 
 
 ESCAPE_HELPER = (
@@ -138,19 +148,13 @@ ESCAPING_CALLS = ("escape", "quote", "sanitize", "clean", "bleach")  # a paramet
 def escape_html_inputs(code: str, name: str) -> str | None:
     """Escape, at the top of ``name``, every input its own code does not already pass to an escaping call
     (text, and the text inside lists and dicts), so no input can open markup. None when no input is left."""
-    tree = astutil.parse(code)
-    function = _function(tree, name) if tree is not None else None
-    if function is None or not function.body or "_safegen_escape" in code:
-        return None
-    escaped = {arg.id for call in ast.walk(function) if isinstance(call, ast.Call)
-               and any(word in ast.unparse(call.func).lower() for word in ESCAPING_CALLS)
-               for arg in ast.walk(call) if isinstance(arg, ast.Name)}
-    params = [a.arg for a in function.args.args + function.args.kwonlyargs
-              if a.arg not in ("self", "cls") and a.arg not in escaped]
-    if not params:
-        return None
-    values = ", ".join(f"_safegen_escape({p})" for p in params)
-    return _insert_at_top(code, function, [f"{', '.join(params)} = {values}"], ESCAPE_HELPER)
+    def unescaped(function: ast.FunctionDef | ast.AsyncFunctionDef, param: str) -> bool:
+        escaped = {arg.id for call in ast.walk(function) if isinstance(call, ast.Call)
+                   and any(word in ast.unparse(call.func).lower() for word in ESCAPING_CALLS)
+                   for arg in ast.walk(call) if isinstance(arg, ast.Name)}
+        return param not in ("self", "cls") and param not in escaped
+
+    return _pass_params_through(code, name, "_safegen_escape", ESCAPE_HELPER, unescaped)
 
 
 RESTRICTED = {"eval": "_safegen_restricted_eval", "exec": "_safegen_restricted_exec"}
