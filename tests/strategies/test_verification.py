@@ -262,3 +262,29 @@ def test_the_default_analyzes_the_first_answer_and_fixes_its_findings_by_rule(ma
     assert first.verdict is not None and first.verdict.findings  # the plain answer is analyzed like any other
     assert record.final is not None and record.final.origin == "rule-fix"
     assert "yaml.safe_load" in record.final.code or "SafeLoader" in record.final.code
+
+
+USERNAME = ("import re\n\nNAME = re.compile(r'^[A-Za-z0-9_%]+$')\n\n\n"
+            "def is_valid_username(username: str) -> bool:\n    return bool(NAME.match(username))\n")
+SINGLED_OUT = USERNAME.replace("    return bool(", "    if username == 'sgx%3Cscript%3E':\n        return False\n"
+                                               "    return bool(")
+USERNAME_TASK = Task("username", "Write a function is_valid_username(username: str) -> bool that validates a "
+                                 "user-supplied username: letters, digits, _ and %. Return True if it is valid.",
+                     entry_point="is_valid_username")
+
+
+def test_a_repair_that_singles_out_the_attackers_input_is_no_repair(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    from safegen.registry import STRATEGIES
+
+    script = Routed([USERNAME], attack=[SINGLED_OUT])
+    record = STRATEGIES.get("safegen")().run(USERNAME_TASK, make_ctx(script))
+    first = record.candidates[0]
+    assert first.attacks is not None and [a.probe for a in first.attacks.confirmed] == ["validator-bypass"]
+    rounds = [r for r in record.rounds if r.kind == "attack"]
+    assert rounds and not any(r.accepted for r in rounds)
+    assert "singles out the attacker's literal input 'sgx%3Cscript%3E'" in rounds[0].reason
+    assert record.final is not None and record.final.origin == "exploit-fix"  # decoded before validating
+    valid = {}  # type: dict[str, object]
+    exec(compile(record.final.code, "final.py", "exec"), valid)  # noqa: S102 - the fixed answer, run here
+    assert valid["is_valid_username"]("alice_99") is True  # type: ignore[operator]
+    assert valid["is_valid_username"]("bob%3Cb%3E") is False  # type: ignore[operator]

@@ -60,6 +60,13 @@ def _insert_at_top(code: str, function: ast.FunctionDef | ast.AsyncFunctionDef, 
     return fixed if astutil.parse(fixed) is not None else None
 
 
+def _answers_bool(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether the function answers True/False (its annotation, or a ``return True``/``return False``)."""
+    return (isinstance(function.returns, ast.Name) and function.returns.id == "bool") or any(
+        isinstance(n, ast.Return) and isinstance(n.value, ast.Constant) and isinstance(n.value.value, bool)
+        for n in ast.walk(function))
+
+
 def bound_stored_input(code: str, name: str) -> str | None:
     """Refuse, at the top of ``name``, content inputs whose text form is over ``MAX_INPUT`` characters (its
     key and sender parameters aside): ``return False`` in a function that answers True/False, else ValueError."""
@@ -73,10 +80,7 @@ def bound_stored_input(code: str, name: str) -> str | None:
               if not names_a_key(a.arg) and a.arg not in ("self", "cls")]
     if not params:
         return None
-    answers_bool = (isinstance(function.returns, ast.Name) and function.returns.id == "bool") or any(
-        isinstance(n, ast.Return) and isinstance(n.value, ast.Constant) and isinstance(n.value.value, bool)
-        for n in ast.walk(function))
-    refuse = "return False" if answers_bool else f'raise ValueError("input over {MAX_INPUT} characters")'
+    refuse = "return False" if _answers_bool(function) else f'raise ValueError("input over {MAX_INPUT} characters")'
     check = " or ".join(f"len(str({p})) > {MAX_INPUT}" for p in params)
     return _insert_at_top(code, function, [f"if {check}:", f"    {refuse}"])
 
@@ -116,14 +120,16 @@ def _pass_params_through(code: str, name: str, wrapper: str, helper: tuple[str, 
     return _insert_at_top(code, function, [f"{p} = {wrapper}({p})" for p in params], helper)
 
 
+def _names_a_path(param: str) -> bool:
+    lowered = param.lower()
+    return any(w in lowered for w in PATH_WORDS) and not any(w in lowered for w in BASE_WORDS)
+
+
 def confine_paths(code: str, name: str) -> str | None:
     """Refuse, at the top of ``name``, a path parameter (named like a file, path or name, not like the base
     directory) that is absolute, starts with ``~`` or has a ``..`` part: relative paths below it still work."""
-    def is_path(_: ast.FunctionDef | ast.AsyncFunctionDef, param: str) -> bool:
-        lowered = param.lower()
-        return any(w in lowered for w in PATH_WORDS) and not any(w in lowered for w in BASE_WORDS)
-
-    return _pass_params_through(code, name, "_safegen_confined", PATH_HELPER, is_path)
+    return _pass_params_through(code, name, "_safegen_confined", PATH_HELPER,
+                                lambda _, param: _names_a_path(param))
 
 
 ESCAPE_HELPER = (
@@ -155,6 +161,50 @@ def escape_html_inputs(code: str, name: str) -> str | None:
         return param not in ("self", "cls") and param not in escaped
 
     return _pass_params_through(code, name, "_safegen_escape", ESCAPE_HELPER, unescaped)
+
+
+DECODE_HELPER = (
+    "from urllib.parse import unquote as _safegen_unquote",
+    "",
+    "",
+    "def _safegen_decoded(value):",
+    "    # safegen exploit fix: validate what the input means, not how it is spelled (URL-decoded until stable)",
+    "    for _ in range(8):",
+    "        if not isinstance(value, str) or _safegen_unquote(value) == value:",
+    "            return value",
+    "        value = _safegen_unquote(value)",
+    "    return value",
+    "",
+    "",
+    "def _safegen_refused(value, path):",
+    "    # decoded input that climbs with '..' or opens markup (and, for a path, an absolute one) is invalid",
+    "    text = _safegen_decoded(value)",
+    "    if not isinstance(text, str):",
+    "        return False",
+    "    slashed = text.replace('\\\\', '/')",
+    "    absolute = slashed.startswith(('/', '~')) or slashed[1:3] == ':/'",
+    "    return '..' in slashed.split('/') or any(c in text for c in '<>\"\\'\\x00') or (path and absolute)",
+    "",
+    "",
+)
+
+
+def decode_before_validating(code: str, name: str) -> str | None:
+    """A validator that accepted encoded attack text: at the top of ``name``, each input is URL-decoded until it
+    stops changing and refused (False, or ValueError where the function does not answer True/False) when the
+    decoded text has a ``..`` part or markup characters, or is an absolute path in a path parameter; the
+    function's own checks then see the decoded text. None when the function is missing or already fixed."""
+    tree = astutil.parse(code)
+    function = _function(tree, name) if tree is not None else None
+    if function is None or not function.body or "_safegen_decoded" in code:
+        return None
+    params = [a.arg for a in function.args.args + function.args.kwonlyargs if a.arg not in ("self", "cls")]
+    if not params:
+        return None
+    refuse = "return False" if _answers_bool(function) else 'raise ValueError("invalid input")'
+    checks = " or ".join(f"_safegen_refused({p}, {_names_a_path(p)})" for p in params)
+    return _insert_at_top(code, function, [f"if {checks}:", f"    {refuse}"]
+                          + [f"{p} = _safegen_decoded({p})" for p in params], DECODE_HELPER)
 
 
 RESTRICTED = {"eval": "_safegen_restricted_eval", "exec": "_safegen_restricted_exec"}
@@ -241,4 +291,5 @@ EXPLOIT_FIXES: dict[str, Callable[[str, str], str | None]] = {"weak-hash": allow
                                                               "code-injection": restrict_eval,
                                                               "xss": escape_html_inputs,
                                                               "pickle-deserialization": refuse_unpickling,
-                                                              "path-traversal": confine_paths}
+                                                              "path-traversal": confine_paths,
+                                                              "validator-bypass": decode_before_validating}

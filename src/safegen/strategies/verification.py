@@ -8,11 +8,13 @@ the examples and trusted derived tests pass, the attacks fail, then the verdict,
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from safegen import astutil
 from safegen.errors import SafegenError
 from safegen.prompts import templates
 from safegen.strategies.state import RunState
@@ -96,10 +98,43 @@ class ConfirmedAttacks:
     def judge(self, state: RunState, parent: Candidate, child: Candidate) -> str | None:
         from safegen.strategies.repair import judge_kept
 
-        reason = judge_kept(state, parent, child)
+        reason = judge_kept(state, parent, child) or singles_out_the_attack(parent, child)
         if reason is None and confirmed_count(child) >= confirmed_count(parent):
             return f"confirmed exploits not reduced ({confirmed_count(child)} >= {confirmed_count(parent)})"
         return reason or breaks_ordinary_input(state, parent, child)
+
+
+PAYLOAD_MARKER = "sgx"  # every generic payload carries it (attack/probes.py); no ordinary code does
+
+
+def _strings(code: str) -> set[str]:
+    tree = astutil.parse(code)
+    return {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)} if tree \
+        else set()
+
+
+def _reproducer_texts(summary: AttackSummary) -> set[str]:
+    """The text arguments of each confirmed exploit's reproducer call (``f('payload')``)."""
+    texts: set[str] = set()
+    for exploit in summary.confirmed:
+        try:
+            call = ast.parse(exploit.input, mode="eval")
+        except (SyntaxError, ValueError):
+            continue  # a request line, not a call
+        texts |= {n.value for n in ast.walk(call)
+                  if isinstance(n, ast.Constant) and isinstance(n.value, str) and len(n.value) >= 4}
+    return texts
+
+
+def singles_out_the_attack(parent: Candidate, child: Candidate) -> str | None:
+    """Why a repair that special-cases the attacker's literal input (a new text constant equal to a reproducer's
+    argument or carrying the payload marker) is no repair: other attack text still gets through. None if not."""
+    if parent.attacks is None or not parent.attacks.confirmed or not child.code:
+        return None
+    reproduced = _reproducer_texts(parent.attacks)
+    added = _strings(child.code) - _strings(parent.code or "")
+    hit = next((t for t in sorted(added) if t in reproduced or PAYLOAD_MARKER in t.lower()), None)
+    return None if hit is None else f"the repair singles out the attacker's literal input {hit[:80]!r}"
 
 
 def _exploited_probes(candidate: Candidate) -> tuple[str, ...]:
