@@ -151,16 +151,39 @@ ESCAPE_HELPER = (
 ESCAPING_CALLS = ("escape", "quote", "sanitize", "clean", "bleach")  # a parameter already made safe for HTML
 
 
+def _not_passed_to(calls: tuple[str, ...]) -> Callable[[ast.FunctionDef | ast.AsyncFunctionDef, str], bool]:
+    """Chooses the parameters the function's own code does not pass to a call whose name has one of ``calls``."""
+    def chosen(function: ast.FunctionDef | ast.AsyncFunctionDef, param: str) -> bool:
+        handled = {arg.id for call in ast.walk(function) if isinstance(call, ast.Call)
+                   and any(word in ast.unparse(call.func).lower() for word in calls)
+                   for arg in ast.walk(call) if isinstance(arg, ast.Name)}
+        return param not in ("self", "cls") and param not in handled
+
+    return chosen
+
+
 def escape_html_inputs(code: str, name: str) -> str | None:
     """Escape, at the top of ``name``, every input its own code does not already pass to an escaping call
     (text, and the text inside lists and dicts), so no input can open markup. None when no input is left."""
-    def unescaped(function: ast.FunctionDef | ast.AsyncFunctionDef, param: str) -> bool:
-        escaped = {arg.id for call in ast.walk(function) if isinstance(call, ast.Call)
-                   and any(word in ast.unparse(call.func).lower() for word in ESCAPING_CALLS)
-                   for arg in ast.walk(call) if isinstance(arg, ast.Name)}
-        return param not in ("self", "cls") and param not in escaped
+    return _pass_params_through(code, name, "_safegen_escape", ESCAPE_HELPER, _not_passed_to(ESCAPING_CALLS))
 
-    return _pass_params_through(code, name, "_safegen_escape", ESCAPE_HELPER, unescaped)
+
+SHELL_HELPER = (
+    "import shlex as _safegen_shlex",
+    "",
+    "",
+    "def _safegen_shell_word(value):",
+    "    # safegen exploit fix: text that goes into a shell command is one quoted word, never shell syntax",
+    "    return _safegen_shlex.quote(value) if isinstance(value, str) else value",
+    "",
+    "",
+)
+
+
+def quote_shell_inputs(code: str, name: str) -> str | None:
+    """Quote, at the top of ``name``, every text input its own code does not already quote (``shlex.quote``), so
+    an input that reaches a shell command is one word: plain words stay as they are. None when none is left."""
+    return _pass_params_through(code, name, "_safegen_shell_word", SHELL_HELPER, _not_passed_to(("quote",)))
 
 
 DECODE_HELPER = (
@@ -205,6 +228,26 @@ def decode_before_validating(code: str, name: str) -> str | None:
     checks = " or ".join(f"_safegen_refused({p}, {_names_a_path(p)})" for p in params)
     return _insert_at_top(code, function, [f"if {checks}:", f"    {refuse}"]
                           + [f"{p} = _safegen_decoded({p})" for p in params], DECODE_HELPER)
+
+
+ONE_LINE_HELPER = (
+    "def _safegen_one_line(value):",
+    "    # safegen exploit fix: a value bound for an HTTP header or cookie cannot start a new line (CR/LF removed)",
+    "    if isinstance(value, str):",
+    "        return value.replace('\\r', '').replace('\\n', '')",
+    "    if isinstance(value, bytes):",
+    "        return value.replace(b'\\r', b'').replace(b'\\n', b'')",
+    "    return value",
+    "",
+    "",
+)
+
+
+def strip_line_breaks(code: str, name: str) -> str | None:
+    """Remove, at the top of ``name``, CR and LF from every text input, so none can end a header line and start
+    another (header or cookie injection). None when the function has no input or is already fixed."""
+    return _pass_params_through(code, name, "_safegen_one_line", ONE_LINE_HELPER,
+                                lambda _, param: param not in ("self", "cls"))
 
 
 RESTRICTED = {"eval": "_safegen_restricted_eval", "exec": "_safegen_restricted_exec"}
@@ -292,4 +335,6 @@ EXPLOIT_FIXES: dict[str, Callable[[str, str], str | None]] = {"weak-hash": allow
                                                               "xss": escape_html_inputs,
                                                               "pickle-deserialization": refuse_unpickling,
                                                               "path-traversal": confine_paths,
-                                                              "validator-bypass": decode_before_validating}
+                                                              "validator-bypass": decode_before_validating,
+                                                              "command-injection": quote_shell_inputs,
+                                                              "header-injection": strip_line_breaks}

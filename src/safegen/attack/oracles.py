@@ -6,6 +6,8 @@ Each oracle reads the sandbox's own events (``ExecResult.events``) and what the 
 
 from __future__ import annotations
 
+import ast
+import os
 import re
 import shlex
 from collections.abc import Callable
@@ -105,7 +107,7 @@ def traversal_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evi
 def shell_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
     """A shell started with the payload's command in its command line, or a shell command a function built in
     which the payload's ``echo sgx-cmd`` stands as a command of its own (not quoted as one argument)."""
-    started = _event(observation, ("shell",), lambda d: f"echo {MARK}" in d or f"{MARK}-cmd" in d)
+    started = _event(observation, ("shell",), _shell_runs_payload)
     if started is not None or observation.status is not None or observation.error:
         return started
     text = observation.text
@@ -114,8 +116,42 @@ def shell_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidenc
     return Evidence(f"the shell command it built runs the attacker's command: {text[:200]!r}")
 
 
+def _shell_runs_payload(detail: str) -> bool:
+    """A started shell's command (``os.system(COMMAND)``, ``/bin/sh -c COMMAND``) runs the payload's command; the
+    payload quoted as one argument does not. Any other shell start that saw the payload counts."""
+    if f"echo {MARK}" not in detail and f"{MARK}-cmd" not in detail:
+        return False
+    if detail.startswith("os.system(") and detail.endswith(")"):
+        try:
+            command = ast.literal_eval(detail[len("os.system("):-1])
+        except (SyntaxError, ValueError):
+            return True
+        return _runs_injected_command(os.fsdecode(command) if isinstance(command, bytes) else str(command))
+    _, flag, command = detail.partition(" -c ")
+    return not flag or _runs_injected_command(command)
+
+
+def _live_substitution(command: str) -> bool:
+    """``$(echo sgx-cmd`` or a backquoted ``echo sgx-cmd`` outside single quotes: double quotes do not stop it."""
+    quote, i = "", 0
+    while i < len(command):
+        char = command[i]
+        if char == "\\" and quote != "'":
+            i += 2
+            continue
+        if char in "'\"" and quote in ("", char):
+            quote = "" if quote else char
+        elif quote != "'" and command.startswith((f"$(echo {MARK}-cmd", f"`echo {MARK}-cmd"), i):
+            return True
+        i += 1
+    return False
+
+
 def _runs_injected_command(command: str) -> bool:
-    """Whether a shell reading ``command`` would run ``echo sgx-cmd`` as a command (after ; && | ( or a line)."""
+    """Whether a shell reading ``command`` would run ``echo sgx-cmd`` as a command (after ; && | ( or a line, or
+    in a command substitution that quoting does not stop)."""
+    if _live_substitution(command):
+        return True
     lexer = shlex.shlex(command.replace("\n", " ; "), posix=True, punctuation_chars=True)
     lexer.whitespace_split = True
     try:

@@ -70,7 +70,8 @@ PROBES: tuple[Probe, ...] = (
            "sgx\necho sgx-cmd"),
           sinks=("os.system", "os.popen", "subprocess", "commands", "pty", "os.spawn", "os.exec"),
           topics=("command", "shell", "ping", "execute a program"),
-          benign=("notes", "hello world"),
+          # plain words: quoting leaves them as they are, so a command a repair quotes still reads the same
+          benign=("notes", "report-2024.txt"),
           fix="Run the program with an argument list and shell=False (subprocess.run([...])); never build a shell "
               "command from input."),
     Probe("sql-injection", 89, "SQL injection", "sql",
