@@ -180,10 +180,19 @@ SHELL_HELPER = (
 )
 
 
+WHOLE_COMMAND_WORDS = ("cmd", "command", "script", "argv", "args")  # a parameter that is the command line itself
+
+
 def quote_shell_inputs(code: str, name: str) -> str | None:
     """Quote, at the top of ``name``, every text input its own code does not already quote (``shlex.quote``), so
-    an input that reaches a shell command is one word: plain words stay as they are. None when none is left."""
-    return _pass_params_through(code, name, "_safegen_shell_word", SHELL_HELPER, _not_passed_to(("quote",)))
+    an input that reaches a shell command is one word: plain words stay as they are. A parameter that is the
+    whole command line is left to the model (quoted, it would become one word). None when none is left."""
+    unquoted = _not_passed_to(("quote",))
+
+    def chosen(function: ast.FunctionDef | ast.AsyncFunctionDef, param: str) -> bool:
+        return unquoted(function, param) and not any(w in param.lower() for w in WHOLE_COMMAND_WORDS)
+
+    return _pass_params_through(code, name, "_safegen_shell_word", SHELL_HELPER, chosen)
 
 
 DECODE_HELPER = (
