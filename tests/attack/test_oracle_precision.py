@@ -120,15 +120,20 @@ def test_markup_injection_into_xml_a_function_builds(sandbox: Sandbox, body: str
 
 
 GREETING = "BASE = 'echo Hello, {name}!'\n\n\ndef greeting_command(name: str) -> str:\n"
+GREETS_IN_A_SHELL = "import os\nimport shlex\n\n\ndef greeting_command(name: str) -> int:\n"  # starts the shell itself
 
 
-@pytest.mark.parametrize(("body", "confirmed"), [
-    pytest.param("    return BASE.format(name=name)\n", True, id="unquoted"),
-    pytest.param("    import shlex\n\n    return BASE.format(name=shlex.quote(name))\n", False, id="quoted"),
-    pytest.param("    return name\n", False, id="the-input-itself"),
-    pytest.param("    return 'echo \"Hello, ' + name + '\"'\n", True, id="double-quotes-leave-substitution-live")])
-def test_a_shell_command_a_function_builds(sandbox: Sandbox, body: str, confirmed: bool) -> None:
-    report = attack(GREETING + body, "Build the shell command that greets the user.", sandbox=sandbox,
+@pytest.mark.parametrize(("code", "confirmed"), [
+    pytest.param(GREETING + "    return BASE.format(name=name)\n", True, id="unquoted"),
+    pytest.param(GREETING + "    import shlex\n\n    return BASE.format(name=shlex.quote(name))\n", False, id="quoted"),
+    pytest.param(GREETING + "    return name\n", False, id="the-input-itself"),
+    pytest.param(GREETING + "    return 'echo \"Hello, ' + name + '\"'\n", True, id="double-quotes-leave-substitution-live"),
+    pytest.param(GREETS_IN_A_SHELL + "    return os.system('echo Hello, ' + name)\n", True, id="shell-started-unquoted"),
+    pytest.param(GREETS_IN_A_SHELL + "    return os.system(f'echo \"Hello, {name}\"')\n", True, id="shell-started-double-quoted"),
+    pytest.param(GREETS_IN_A_SHELL + "    return os.system('echo Hello, ' + shlex.quote(name))\n", False,
+                 id="shell-started-quoted-as-one-word")])
+def test_a_shell_command_a_function_builds_or_runs(sandbox: Sandbox, code: str, confirmed: bool) -> None:
+    report = attack(code, "Build the shell command that greets the user.", sandbox=sandbox,
                     probes=["command-injection"])
     assert bool(report.exploits) is confirmed and report.executions > 0, report
 
@@ -164,16 +169,3 @@ def test_the_outsider_also_tries_the_roles_the_code_names(sandbox: Sandbox, chec
     assert bool(report.exploits) is confirmed and report.executions > 0, report
     if confirmed:
         assert "'team_member'" in report.exploits[0].input or "'viewer'" in report.exploits[0].input
-
-
-LISTING = "import os\nimport shlex\n\n\ndef list_dir(name: str) -> int:\n"
-
-
-@pytest.mark.parametrize(("body", "confirmed"), [
-    pytest.param("    return os.system('ls ' + name)\n", True, id="unquoted"),
-    pytest.param("    return os.system(f'ls \"{name}\"')\n", True, id="double-quoted"),
-    pytest.param("    return os.system('ls ' + shlex.quote(name))\n", False, id="quoted-as-one-word")])
-def test_a_shell_the_function_starts(sandbox: Sandbox, body: str, confirmed: bool) -> None:
-    report = attack(LISTING + body, "List the files of a directory the user names.", sandbox=sandbox,
-                    probes=["command-injection"])
-    assert bool(report.exploits) is confirmed and report.executions > 0, report
