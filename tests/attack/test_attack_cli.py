@@ -67,3 +67,30 @@ def test_the_probes_can_be_listed_as_text_and_json(capsys: pytest.CaptureFixture
     listed = json.loads(capsys.readouterr().out)
     assert {p["id"] for p in listed} == {p.id for p in PROBES} and all(p["fix"] and p["cwe"] > 0 for p in listed)
     assert main(["attack"]) == 2  # neither a file nor --list-probes
+
+
+def test_fix_writes_the_verified_exploit_fixes_and_diff_only_shows_them(tmp_path: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "listing.py"
+    original = (FIXTURES / "command-injection" / "vulnerable.py").read_text()
+    target.write_text(original)
+    assert main(["attack", str(target), "--diff"]) == 0  # the exit code describes the code after the fixes
+    captured = capsys.readouterr()
+    assert "+    name = _safegen_shell_word(name)" in captured.out and f"--- a/{target}" in captured.out
+    assert "safegen: fixed command-injection in list_dir" in captured.err
+    assert target.read_text() == original  # --diff writes nothing
+    assert main(["attack", "-q", str(target), "--fix"]) == 0
+    assert "_safegen_shell_word(name)" in target.read_text()
+    assert capsys.readouterr().out.rstrip().endswith("No exploit confirmed.")
+    assert main(["attack", "-q", str(target)]) == 0  # the written file survives a fresh attack
+
+
+def test_an_exploit_without_a_mechanical_fix_is_left_and_still_fails(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "users.py"
+    shutil.copy(FIXTURES / "sql-injection" / "vulnerable.py", target)
+    before = target.read_text()
+    assert main(["attack", str(target), "--fix"]) == 1
+    captured = capsys.readouterr()
+    assert "safegen: left sql-injection in find_user: no mechanical fix" in captured.err
+    assert "CONFIRMED sql-injection" in captured.out and target.read_text() == before

@@ -42,6 +42,12 @@ def register(subparsers: Any) -> None:
                         help="run only this probe (repeatable); default: those the code and requirement select")
     parser.add_argument("--agent", action="store_true",
                         help="also ask the configured model for task-specific exploit inputs")
+    fixing = parser.add_mutually_exclusive_group()
+    fixing.add_argument("--fix", action="store_true",
+                        help="apply the mechanical fix of each confirmed exploit to FILE (each kept only if, "
+                             "attacked again, the code has fewer exploits and answers ordinary input as before); "
+                             "the report and exit code then describe the fixed code")
+    fixing.add_argument("--diff", action="store_true", help="print those fixes as a unified diff and write nothing")
     add_sandbox_options(parser)
     add_output_options(parser, ("text", "json", "sarif"))
     add_model_options(parser)
@@ -65,8 +71,10 @@ def localize(report: AttackReport, path: Path) -> AttackReport:
 
 
 def _reproducer(exploit: Exploit, path: Path) -> str:
+    from safegen.attack.fixing import function_of
+
     module = path.stem if path.stem.isidentifier() else None
-    function = exploit.target.split(" (")[-1].rstrip(")") if " (" in exploit.target else exploit.target
+    function = function_of(exploit)
     head = f"from {module} import {function}\n" if module and " " not in exploit.target else ""
     lines = exploit.reproducer.splitlines(True)
     return lines[0] + head + "".join(lines[1:])
@@ -153,12 +161,16 @@ def _run(args: argparse.Namespace) -> int:
             with progress.step(f"attacking {args.target}"):
                 report = attack(code, args.requirement, sandbox=sandbox, backend=backend, name=name,
                                 probes=args.probe)
+            if (args.fix or args.diff) and report.exploits:
+                report = _fix(args, path, code, report, sandbox=sandbox, backend=backend, name=name)
         finally:
             sandbox.close()
     finally:
         if backend is not None:
             backend.close()
     report = localize(report, path)
+    if args.diff:
+        return EXIT_EXPLOITS if report.exploits else EXIT_ERROR if report.errors else EXIT_CLEAN
     if args.format == "json":
         data = report.to_dict()
         data["sandboxed"] = sandbox.isolated
@@ -176,3 +188,33 @@ def _run(args: argparse.Namespace) -> int:
     if report.exploits:
         return EXIT_EXPLOITS
     return EXIT_ERROR if report.errors else EXIT_CLEAN
+
+
+def _fix(args: argparse.Namespace, path: Path, code: str, report: AttackReport, **attack_options: Any) -> AttackReport:
+    """--fix / --diff: the verified exploit fixes written to ``path`` or printed as a diff; the fixed code's report."""
+    import difflib
+    import sys
+
+    from safegen.attack.fixing import fix_exploits
+
+    with progress.step("fixing the confirmed exploits"):
+        outcome = fix_exploits(code, args.requirement, report, probes=args.probe, **attack_options)
+    if not args.quiet:
+        for line in outcome.fixed:
+            sys.stderr.write(f"safegen: fixed {line}\n")
+        for line in outcome.left:
+            sys.stderr.write(f"safegen: left {line}\n")
+    if args.diff:
+        diff = "".join(difflib.unified_diff(code.splitlines(True), outcome.code.splitlines(True),
+                                            f"a/{path}", f"b/{path}"))
+        try:
+            if diff or args.output:
+                write_output(diff, args.output)
+        except OSError as exc:
+            raise InputError(f"cannot write {args.output}: {exc}") from None
+    elif outcome.changed:
+        try:
+            path.write_text(outcome.code, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write the fixed code to {path}: {exc}") from None
+    return outcome.report

@@ -1,4 +1,5 @@
-"""safegen (the default, v8): the plain model's answer, then the execution-grounded checks that measured a gain.
+"""safegen (the default; v8's flags, v9's exploit fixes): the plain model's answer, then the execution-grounded
+checks that measured a gain.
 
 Re-chosen on the SecCodePLT dev sample, where executable tests judge: the answer of a plain prompt, attacked in
 the sandbox; a confirmed exploit is repaired with its reproducer (never worse), then fixed mechanically where a
