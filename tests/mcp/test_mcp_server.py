@@ -33,6 +33,7 @@ def find_user(name: str) -> list:
     conn = sqlite3.connect(":memory:")
     return conn.execute("SELECT id FROM users WHERE name = '%s'" % name).fetchall()
 """
+GREETING = "import os\n\n\ndef greet(name: str) -> int:\n    return os.system('echo Hello, ' + name)\n"
 FIND_USER_FIXED = FIND_USER.replace("""'%s'" % name)""", """?", (name,))""")
 
 
@@ -74,6 +75,7 @@ def results(upstream: Upstream) -> dict[str, Any]:
                                                                   "requirement": "Find a user by name"}),
             "attack_fixed": await session.call_tool("attack_function", {"code": FIND_USER_FIXED}),
             "attack_missing": await session.call_tool("attack_function", {"code": FIND_USER, "function": "nope"}),
+            "attack_fix": await session.call_tool("attack_function", {"code": GREETING, "fix": True}),
         }
 
     return dict(with_session(stdio_params("--backend", "openai", "--base-url", upstream.url, "--model", "tiny",
@@ -177,3 +179,10 @@ def _check_http(proc: subprocess.Popen[bytes], url: str) -> None:
 
     result = anyio.run(main)
     assert result.structuredContent["status"] == "vulnerable"
+
+
+def test_attack_function_can_return_the_verified_fix(results: dict[str, Any]) -> None:
+    data = results["attack_fix"].structuredContent
+    assert data["fixed"] == ["command-injection in greet"] and data["left"] == []
+    assert "name = _safegen_shell_word(name)" in data["fixed_code"]
+    assert data["survived"] is True and data["exploits"] == []  # the report describes the fixed code

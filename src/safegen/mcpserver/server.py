@@ -57,12 +57,18 @@ def register_attack_tools(server: FastMCP, box: ToolBox) -> None:
                              "SSRF, open redirect, XSS, header injection, ReDoS, missing authorization, ...) sent "
                              "to its functions and Flask/FastAPI/Django routes. Each exploit an oracle confirmed "
                              "comes with CWE, line, the input and evidence that reproduce it, and a fix. "
-                             "survived is true only when nothing was confirmed and no probe was left undecided.")
+                             "survived is true only when nothing was confirmed and no probe was left undecided. "
+                             "With fix, the mechanical fix of each confirmed exploit that has one is applied and "
+                             "kept only if the code, attacked again, has fewer exploits and answers ordinary input "
+                             "as before: fixed_code holds the result and the report describes it.")
     async def attack_function(code: Code, function: Annotated[str | None, Field(
             description="attack only this function or route handler (default: every public one)")] = None,
                               requirement: Annotated[str, Field(
-            description="what the code must do (selects probes by topic)")] = "") -> AttackResult:
-        return await anyio.to_thread.run_sync(box.attack_function, code, function, requirement)
+            description="what the code must do (selects probes by topic)")] = "",
+                              fix: Annotated[bool, Field(
+            description="also apply the verified mechanical fixes of the confirmed exploits")] = False
+                              ) -> AttackResult:
+        return await anyio.to_thread.run_sync(box.attack_function, code, function, requirement, fix)
 
 
 # Each entry registers tools on the server: a function (server, box) -> None.

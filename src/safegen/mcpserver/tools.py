@@ -114,6 +114,9 @@ class AttackResult(BaseModel):
     executions: int
     seconds: float
     errors: list[str] = Field(default_factory=list)
+    fixed_code: str | None = None  # with fix: the code after the verified exploit fixes (None: none was kept)
+    fixed: list[str] = Field(default_factory=list)  # with fix: "probe in function" for each kept fix
+    left: list[str] = Field(default_factory=list)  # with fix: exploits no fix removed, and why
 
 
 def _check_code(code: str) -> None:
@@ -207,8 +210,10 @@ class ToolBox:
         return FuzzResult(target=report.target, executions=report.executions, seconds=report.seconds,
                           defects=[defect_out(d) for d in report.defects], errors=list(report.errors))
 
-    def attack_function(self, code: str, function: str | None = None, requirement: str = "") -> AttackResult:
+    def attack_function(self, code: str, function: str | None = None, requirement: str = "",
+                        fix: bool = False) -> AttackResult:
         from safegen.attack import attack
+        from safegen.attack.fixing import fix_exploits
         from safegen.sandbox import Sandbox
 
         _check_code(code)
@@ -217,9 +222,14 @@ class ToolBox:
         sandbox = Sandbox.create(self.settings)
         try:
             report = attack(code, requirement, sandbox=sandbox, name=function or None)
+            if not fix or not report.exploits:
+                return attack_out(report)
+            outcome = fix_exploits(code, requirement, report, sandbox=sandbox, name=function or None)
         finally:
             sandbox.close()
-        return attack_out(report)
+        result = attack_out(outcome.report)
+        return result.model_copy(update={"fixed_code": outcome.code if outcome.changed else None,
+                                         "fixed": list(outcome.fixed), "left": list(outcome.left)})
 
     def close(self) -> None:
         try:
