@@ -288,3 +288,16 @@ def test_a_repair_that_singles_out_the_attackers_input_is_no_repair(make_ctx) ->
     exec(compile(record.final.code, "final.py", "exec"), valid)  # noqa: S102 - the fixed answer, run here
     assert valid["is_valid_username"]("alice_99") is True  # type: ignore[operator]
     assert valid["is_valid_username"]("bob%3Cb%3E") is False  # type: ignore[operator]
+
+
+def test_with_fixes_first_the_model_is_asked_only_about_what_no_fix_removes(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    from safegen.strategies.safegen import SafegenStrategy
+
+    script = Routed([WEAK_HASH], attack=[WEAK_HASH])
+    record = SafegenStrategy(fixes_first=True).run(HASH_TASK, make_ctx(script))
+    assert record.config["strategy_options"]["fixes_first"] is True
+    assert "attack" not in script.log and not any(r.kind == "attack" for r in record.rounds)  # no repair asked for
+    assert record.final is not None and record.final.origin == "exploit-fix"
+    assert record.final.attacks is not None and not record.final.attacks.confirmed
+    later = SafegenStrategy().run(HASH_TASK, make_ctx(Routed([WEAK_HASH], attack=[WEAK_HASH])))
+    assert any(r.kind == "attack" for r in later.rounds) and later.final.origin == "exploit-fix"  # the default

@@ -32,6 +32,7 @@ class VerifiedOptions(Record):
     verify: VerifyOptions
     attack_rounds: int
     inner_options: dict[str, Any] = field(default_factory=dict)
+    fixes_first: bool = False  # the mechanical exploit fixes before the model's attack repairs (not only after)
 
 
 class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
@@ -45,7 +46,7 @@ class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
 
     def __init__(self, *, inner: str = "baseline", attacks: bool = True, derived_tests: bool = True,
                  rule_fixes: bool = True, evidence_first: bool = True, attack_agent: bool = False,
-                 attack_repairs: int | None = 2) -> None:
+                 attack_repairs: int | None = 2, fixes_first: bool = False) -> None:
         from safegen.registry import STRATEGIES
 
         inner_class = STRATEGIES.get(inner)
@@ -57,12 +58,13 @@ class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
         self.verify = VerifyOptions(attacks=attacks, attack_agent=attack_agent, derived_tests=derived_tests,
                                     rule_fixes=rule_fixes, evidence_first=evidence_first)
         self.attack_repairs = attack_repairs
+        self.fixes_first = fixes_first
 
     def options(self, settings: Settings) -> VerifiedOptions:
         rounds = settings.max_rounds if self.attack_repairs is None else min(self.attack_repairs, settings.max_rounds)
         return VerifiedOptions(inner=self.inner_name, verify=self.verify,
                                attack_rounds=rounds if self.verify.attacks else 0,
-                               inner_options=self.inner.options(settings).to_dict())
+                               inner_options=self.inner.options(settings).to_dict(), fixes_first=self.fixes_first)
 
     def answer_steps(self, options: VerifiedOptions) -> tuple[AnswerStep, ...]:
         return ()
@@ -87,6 +89,8 @@ class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
         if fixed is not None and fixed.candidate_id not in state.rejected:
             best = fixed
         if opts.attack_rounds > 0:
+            if opts.fixes_first:  # the model is asked only about the exploits no mechanical fix removes
+                verification.exploit_fix(state, stages.best(state, use_score=self.uses_scorer) or best)
             base = templates.generation_messages(state.task.requirement, system=templates.SYSTEM_PLAIN,
                                                  entry_point=state.entry_point)
             repaired = repair.repair_loop(state, stages.best(state, use_score=self.uses_scorer) or best, base,
