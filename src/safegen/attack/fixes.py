@@ -19,6 +19,11 @@ ALGORITHM_WORDS = ("alg", "hash", "digest", "method")  # a parameter naming the 
 GUARD = "_SAFEGEN_STRONG_HASHES"
 
 
+def _parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.arg]:
+    """The named parameters (positional-only, ordinary, keyword-only); not ``*args`` or ``**kwargs``."""
+    return function.args.posonlyargs + function.args.args + function.args.kwonlyargs
+
+
 def _function(tree: ast.Module, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     return next((f for f in astutil.top_functions(tree) if f.name == name), None)
 
@@ -30,7 +35,7 @@ def allow_strong_hashes(code: str, name: str) -> str | None:
     function = _function(tree, name) if tree is not None else None
     if function is None or not function.body:
         return None
-    params = [a.arg for a in function.args.args + function.args.kwonlyargs]
+    params = [a.arg for a in _parameters(function)]
     chosen = next((p for p in params if any(w in p.lower() for w in ALGORITHM_WORDS)), None)
     if chosen is None or GUARD in code:
         return None
@@ -76,7 +81,7 @@ def bound_stored_input(code: str, name: str) -> str | None:
     function = _function(tree, name) if tree is not None else None
     if function is None or not function.body:
         return None
-    params = [a.arg for a in function.args.args + function.args.kwonlyargs
+    params = [a.arg for a in _parameters(function)
               if not names_a_key(a.arg) and a.arg not in ("self", "cls")]
     if not params:
         return None
@@ -114,7 +119,7 @@ def _pass_params_through(code: str, name: str, wrapper: str, helper: tuple[str, 
     function = _function(tree, name) if tree is not None else None
     if function is None or not function.body or wrapper in code:
         return None
-    params = [a.arg for a in function.args.args + function.args.kwonlyargs if chosen(function, a.arg)]
+    params = [a.arg for a in _parameters(function) if chosen(function, a.arg)]
     if not params:
         return None
     return _insert_at_top(code, function, [f"{p} = {wrapper}({p})" for p in params], helper)
@@ -230,7 +235,7 @@ def decode_before_validating(code: str, name: str) -> str | None:
     function = _function(tree, name) if tree is not None else None
     if function is None or not function.body or "_safegen_decoded" in code:
         return None
-    params = [a.arg for a in function.args.args + function.args.kwonlyargs if a.arg not in ("self", "cls")]
+    params = [a.arg for a in _parameters(function) if a.arg not in ("self", "cls")]
     if not params:
         return None
     refuse = "return False" if _answers_bool(function) else 'raise ValueError("invalid input")'
