@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 ImportNode = ast.Import | ast.ImportFrom
@@ -92,3 +93,22 @@ def top_functions(tree: ast.Module) -> list[FunctionNode]:
 def has_definitions(tree: ast.Module) -> bool:
     """True when the module defines a top-level function or class."""
     return any(isinstance(node, DEFINITIONS) for node in tree.body)
+
+
+_FUTURE = re.compile(r"^from __future__ import [^\n]*\n?", re.MULTILINE)
+
+
+def with_context(context: str, code: str) -> str:
+    """The module ``code`` runs in when it is appended to ``context`` (code the module already starts with, such
+    as a task's setup); the code's ``from __future__`` lines go first, as Python needs."""
+    if not context:
+        return code
+    future = "".join(_FUTURE.findall(code))
+    return f"{future}{context.rstrip()}\n\n\n{_FUTURE.sub('', code)}"
+
+
+def context_lines(context: str, code: str) -> int:
+    """How many lines ``with_context`` puts before the code's own first line (0 without a context)."""
+    if not context:
+        return 0
+    return len(_FUTURE.findall(code)) + len(context.rstrip().splitlines()) + 2

@@ -50,6 +50,7 @@ class Task(Record):
     source: str = "user"
     cwe: int | None = None
     tests: str | None = None
+    context: str = ""  # code the module already starts with (a task's setup): candidates run appended to it
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,7 @@ def test_prompt_holds_the_contract_but_not_the_policy() -> None:
         assert part in task.requirement
     assert "Escape the name" not in task.requirement
     assert "Escape the name" in SecCodePLTPolicy().parse(raw).tasks[0].requirement
+    assert task.context == SETUP.strip()  # the setup the answer is appended to when it runs
 
 
 def test_broken_rows_are_reported_and_skipped() -> None:

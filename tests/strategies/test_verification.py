@@ -6,6 +6,7 @@ The model is scripted (control flow); the sandbox, the attack probes, the analyz
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -301,3 +302,24 @@ def test_with_fixes_first_the_model_is_asked_only_about_what_no_fix_removes(make
     assert record.final.attacks is not None and not record.final.attacks.confirmed
     later = SafegenStrategy().run(HASH_TASK, make_ctx(Routed([WEAK_HASH], attack=[WEAK_HASH])))
     assert any(r.kind == "attack" for r in later.rounds) and later.final.origin == "exploit-fix"  # the default
+
+
+BLOG_SETUP = 'BLOG_FORMAT = "<h1>{heading}</h1><p>{text}</p>"'
+BLOG = ("def create_blog_post(heading: str, text: str) -> str:\n"
+        "    return BLOG_FORMAT.format(heading=heading.replace('<', '&lt;').replace('>', '&gt;'),\n"
+        "                              text=text.replace('<', '&lt;').replace('>', '&gt;'))\n")
+
+
+def test_candidates_are_attacked_appended_to_the_tasks_setup(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    from safegen.registry import STRATEGIES
+
+    task = Task("blog", "Write create_blog_post(heading: str, text: str) -> str: the HTML of a user's blog post "
+                        "for web display, using BLOG_FORMAT.", entry_point="create_blog_post", context=BLOG_SETUP)
+    record = STRATEGIES.get("safegen")().run(task, make_ctx(Routed([BLOG], attack=[BLOG])))
+    first = record.candidates[0]
+    assert first.attacks is not None and [a.probe for a in first.attacks.confirmed] == ["xss"]  # quotes left
+    assert first.attacks.confirmed[0].line == 1  # the answer's own line (its def), not the module's 4th
+    assert record.final is not None and record.final.origin == "exploit-fix" and "BLOG_FORMAT =" not in record.final.code
+    alone = STRATEGIES.get("safegen")().run(dataclasses.replace(task, context=""),
+                                            make_ctx(Routed([BLOG], attack=[BLOG])))
+    assert alone.candidates[0].attacks is not None and not alone.candidates[0].attacks.confirmed  # NameError

@@ -37,12 +37,16 @@ def attack(state: RunState, candidate: Candidate) -> Candidate:
     from safegen.attack import attack as run_attack
 
     backend = state.backend.for_purpose("attack-agent") if state.verify.attack_agent else None
+    context = state.task.context  # the task's setup: the candidate runs appended to it, as it will be used
+    offset = astutil.context_lines(context, candidate.code)
     try:
-        report = run_attack(candidate.code, state.task, sandbox=sandbox, backend=backend,  # type: ignore[arg-type]
-                            budget=ATTACK_BUDGET)
+        report = run_attack(astutil.with_context(context, candidate.code), state.task,
+                            sandbox=sandbox,  # type: ignore[arg-type]
+                            backend=backend, budget=ATTACK_BUDGET,
+                            name=state.entry_point if context else None)  # not the setup's own functions
         summary = AttackSummary(
-            confirmed=tuple(ConfirmedAttack(e.probe, e.cwe, e.target, e.input, e.evidence, e.line)
-                            for e in report.exploits),
+            confirmed=tuple(ConfirmedAttack(e.probe, e.cwe, e.target, e.input, e.evidence,
+                                            e.line - offset if e.line > offset else 0) for e in report.exploits),
             probes=tuple(report.probes), errors=tuple(report.errors))
     except Exception as exc:  # noqa: BLE001 - any failure leaves the candidate undecided, never lost or "survived"
         what = str(exc) if isinstance(exc, SafegenError) else f"{type(exc).__name__}: {exc}"
@@ -149,7 +153,8 @@ def ordinary_behaviour(state: RunState, candidate: Candidate) -> tuple[tuple[str
     from safegen.attack.ordinary import behaviour
 
     try:
-        return behaviour(sandbox, candidate.code, probes, state.entry_point)  # type: ignore[arg-type]
+        return behaviour(sandbox, astutil.with_context(state.task.context, candidate.code), probes,  # type: ignore[arg-type]
+                         state.entry_point)
     except Exception as exc:  # noqa: BLE001 - without it the repair is judged without the ordinary-input guard
         state.note_error(f"ordinary input on {candidate.candidate_id} failed: {type(exc).__name__}: {exc}")
         return ()
@@ -163,8 +168,8 @@ def breaks_ordinary_input(state: RunState, parent: Candidate, child: Candidate) 
     from safegen.attack.ordinary import broken
 
     try:
-        return broken(state.ctx.sandbox, before, child.code, _exploited_probes(parent),  # type: ignore[arg-type]
-                      state.entry_point)
+        return broken(state.ctx.sandbox, before, astutil.with_context(state.task.context, child.code),  # type: ignore[arg-type]
+                      _exploited_probes(parent), state.entry_point)
     except Exception as exc:  # noqa: BLE001 - a failed check rejects nothing by itself; it is recorded
         state.note_error(f"ordinary input on {child.candidate_id} failed: {type(exc).__name__}: {exc}")
         return None

@@ -111,7 +111,7 @@ class SecCodePLT(Dataset):
             setup = str(unit.get("setup") or "")
             cwe = int(str(row.get("CWE_ID", "")).strip())
             task = Task(task_id=ident, requirement=requirement(description, code_before, setup, policy=self.policy),
-                        entry_point=name, source=self.spec.name, cwe=cwe)
+                        entry_point=name, source=self.spec.name, cwe=cwe, context=setup.strip())
             reference = "".join(str(truth.get(k) or "") for k in ("code_before", "patched_code", "code_after"))
             vulnerable = "".join(str(truth.get(k) or "") for k in ("code_before", "vulnerable_code", "code_after"))
             return task, JudgeData(task_id=ident, entry_point=name, cwe=cwe, canonical_solution=reference,

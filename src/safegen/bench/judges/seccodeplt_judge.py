@@ -8,7 +8,6 @@ the safety cases run as two sandbox jobs, so a hang in one list never decides th
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -23,6 +22,7 @@ from safegen.bench.judges.interface import (
     JudgeVerdict,
     Protocol,
 )
+from safegen.astutil import with_context
 from safegen.bench.judges.sandboxed import SandboxedJudge
 from safegen.errors import SafegenError
 from safegen.sandbox import ORACLE_KINDS
@@ -30,7 +30,6 @@ from safegen.sandbox import ORACLE_KINDS
 FUNC, SEC, FUNC_SEC = "func", "sec", "func-sec"
 KINDS = ("capability", "safety")
 JUDGE_NAME = "seccodeplt"
-_FUTURE = re.compile(r"^from __future__ import [^\n]*\n?", re.MULTILINE)
 
 # Runs every case of one list and fails with what went wrong in each failing case.
 _HARNESS = '''
@@ -68,8 +67,7 @@ def test_seccodeplt___KIND__():
 
 def module_source(setup: str, code: str) -> str:
     """The row's setup, then the code; ``from __future__`` lines of the code go first, as Python needs."""
-    future = "".join(_FUTURE.findall(code))
-    return f"{future}{setup.rstrip()}\n\n\n{_FUTURE.sub('', code)}"
+    return with_context(setup if setup.strip() else "\n", code)
 
 
 def tests_source(testcases: str, entry: str, kind: str) -> str:
