@@ -24,23 +24,25 @@ from safegen.session import Session
 from safegen.types import FuzzReport, RunRecord, Task, Verdict
 
 
-def generate(requirement: str, *, entry_point: str | None = None, tests: str | None = None,
+def generate(requirement: str, *, entry_point: str | None = None, tests: str | None = None, context: str = "",
              backend: LLMBackend | None = None, **overrides: Any) -> RunRecord:
     """Generate and harden code for ``requirement`` (text, or a Python prompt with a signature and docstring).
 
-    ``tests``: Python source with asserts the code must pass; ``backend``: an LLM backend object to use
-    instead of the one the settings name. The record's ``final`` is the chosen candidate (None when the
+    ``tests``: Python source with asserts the code must pass; ``context``: code the module already starts with
+    (imports, constants, helpers), shown to the model and run before the code; ``backend``: an LLM backend
+    object to use instead of the one the settings name. The record's ``final`` is the chosen candidate (None when the
     model gave no usable code), ``final.verdict`` the in-loop analyzers' verdict on it.
     """
     config = load_settings(overrides)
-    task = make_task(requirement, entry_point=entry_point, tests=tests)
+    task = make_task(requirement, entry_point=entry_point, tests=tests, context=context)
     with Session(config, backend=backend) as session:
         return session.run(task, config.strategy)
 
 
 def make_task(requirement: str, *, entry_point: str | None = None, tests: str | None = None,
-              tests_name: str = "tests", task_id: str = "api") -> Task:
-    """A checked Task: the entry point given or found in a Python prompt, ``tests`` valid Python if given."""
+              tests_name: str = "tests", task_id: str = "api", context: str = "") -> Task:
+    """A checked Task: the entry point given or found in a Python prompt, ``tests`` valid Python if given, and
+    ``context`` (valid Python the module starts with) added to the requirement unless it already holds it."""
     from safegen.prompts.extract import find_entry_point
 
     if not requirement.strip():
@@ -53,8 +55,17 @@ def make_task(requirement: str, *, entry_point: str | None = None, tests: str | 
         except SyntaxError as exc:
             raise InputError(f"the {tests_name} are not valid Python: line {exc.lineno}: {exc.msg}",
                              hint="fix the tests") from None
+    if context.strip():
+        try:
+            compile(context, "context", "exec")
+        except SyntaxError as exc:
+            raise InputError(f"the context code is not valid Python: line {exc.lineno}: {exc.msg}",
+                             hint="pass the code the module starts with (imports, constants, helpers)") from None
+        if context.strip() not in requirement:
+            requirement = (f"{requirement.rstrip()}\n\nThe module already starts with this code, which the function "
+                           f"may use:\n```python\n{context.strip()}\n```\n")
     return Task(task_id=task_id, requirement=requirement, entry_point=entry_point or find_entry_point(requirement),
-                tests=tests)
+                tests=tests, context=context.strip())
 
 
 def scan(code: str, *, path: str = "code.py", **overrides: Any) -> Verdict:

@@ -182,3 +182,25 @@ def test_strategy_options_are_typed_and_unknown_ones_refused(capsys: pytest.Capt
     assert main(["generate", "--backend", "fake", "--option", "nosuch=1", "Write a function f(x) returning x."]) == 2
     assert "does not take the options" in capsys.readouterr().err
     assert main(["generate", "--backend", "fake", "--option", "attacks", "Write f."]) == 2
+
+
+BLOG_CONTEXT = 'BLOG_FORMAT = "<h1>{heading}</h1><p>{text}</p>"\n'
+BLOG_ANSWER = ("def create_blog_post(heading: str, text: str) -> str:\n"
+               "    return BLOG_FORMAT.format(heading=heading, text=text)\n")
+
+
+def test_context_is_shown_to_the_model_and_the_answer_is_attacked_inside_it(tmp_path: Path,
+                                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    context = tmp_path / "blog_setup.py"
+    context.write_text(BLOG_CONTEXT)
+    ScriptedBackend.replies = (fence(BLOG_ANSWER),)
+    code = main(["generate", "Write create_blog_post(heading: str, text: str) -> str, the HTML of a user's blog post.",
+                 "--backend", "scripted", "--context", str(context), "--format", "json", "-q"])
+    record = RunRecord.from_dict(json.loads(capsys.readouterr().out))
+    assert code == 0 and record.task.context == BLOG_CONTEXT.strip() and BLOG_CONTEXT.strip() in record.task.requirement
+    first = record.candidates[0]
+    assert first.attacks is not None and "xss" in {a.probe for a in first.attacks.confirmed}  # ran with BLOG_FORMAT
+    assert record.final is not None and "_safegen_escape(heading)" in record.final.code
+    context.write_text("BLOG_FORMAT = (\n")
+    assert main(["generate", "Write create_blog_post.", "--backend", "scripted", "--context", str(context), "-q"]) == 2
+    assert "the context code is not valid Python" in capsys.readouterr().err

@@ -41,6 +41,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--max-rounds", dest="max_rounds", type=int, help="repair rounds per loop (default 4)")
     parser.add_argument("--tests", help="a Python file of tests the code must keep passing (run in the sandbox)")
     parser.add_argument("--entry-point", dest="entry_point", help="name of the function to generate")
+    parser.add_argument("--context", metavar="FILE",
+                        help="code the module already starts with (imports, constants, helpers): shown to the model, "
+                             "and the candidates are attacked and run appended to it")
     add_model_options(parser)
     add_sandbox_options(parser)
     add_output_options(parser, ("text", "json", "sarif"))
@@ -84,8 +87,9 @@ def read_requirement(args: argparse.Namespace) -> str:
 def build_task(args: argparse.Namespace, requirement: str) -> Task:
     """A Task with the entry point found in a Python prompt (or given) and the user's tests."""
     tests = _read(args.tests, "tests file") if args.tests else None
+    context = _read(args.context, "context file") if args.context else ""
     return make_task(requirement, entry_point=args.entry_point, tests=tests,
-                     tests_name=f"tests in {args.tests!r}", task_id="cli")
+                     tests_name=f"tests in {args.tests!r}", task_id="cli", context=context)
 
 
 def _unload_models() -> None:
