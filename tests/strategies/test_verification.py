@@ -278,7 +278,7 @@ def test_a_repair_that_singles_out_the_attackers_input_is_no_repair(make_ctx) ->
     from safegen.registry import STRATEGIES
 
     script = Routed([USERNAME], attack=[SINGLED_OUT])
-    record = STRATEGIES.get("safegen")().run(USERNAME_TASK, make_ctx(script))
+    record = STRATEGIES.get("safegen")(fixes_first=False).run(USERNAME_TASK, make_ctx(script))  # the model first
     first = record.candidates[0]
     assert first.attacks is not None and [a.probe for a in first.attacks.confirmed] == ["validator-bypass"]
     rounds = [r for r in record.rounds if r.kind == "attack"]
@@ -295,13 +295,13 @@ def test_with_fixes_first_the_model_is_asked_only_about_what_no_fix_removes(make
     from safegen.strategies.safegen import SafegenStrategy
 
     script = Routed([WEAK_HASH], attack=[WEAK_HASH])
-    record = SafegenStrategy(fixes_first=True).run(HASH_TASK, make_ctx(script))
-    assert record.config["strategy_options"]["fixes_first"] is True
+    record = SafegenStrategy().run(HASH_TASK, make_ctx(script))
+    assert record.config["strategy_options"]["fixes_first"] is True  # the default since v10
     assert "attack" not in script.log and not any(r.kind == "attack" for r in record.rounds)  # no repair asked for
     assert record.final is not None and record.final.origin == "exploit-fix"
     assert record.final.attacks is not None and not record.final.attacks.confirmed
-    later = SafegenStrategy().run(HASH_TASK, make_ctx(Routed([WEAK_HASH], attack=[WEAK_HASH])))
-    assert any(r.kind == "attack" for r in later.rounds) and later.final.origin == "exploit-fix"  # the default
+    later = SafegenStrategy(fixes_first=False).run(HASH_TASK, make_ctx(Routed([WEAK_HASH], attack=[WEAK_HASH])))
+    assert any(r.kind == "attack" for r in later.rounds) and later.final.origin == "exploit-fix"  # model first
 
 
 BLOG_SETUP = 'BLOG_FORMAT = "<h1>{heading}</h1><p>{text}</p>"'

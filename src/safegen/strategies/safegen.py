@@ -1,11 +1,12 @@
-"""safegen (the default; v8's flags, v9's exploit fixes): the plain model's answer, then the execution-grounded
-checks that measured a gain.
+"""safegen (the default, v10): the plain model's answer, then the execution-grounded checks that measured a gain.
 
-Re-chosen on the SecCodePLT dev sample, where executable tests judge: the answer of a plain prompt, attacked in
-the sandbox; a confirmed exploit is repaired with its reproducer (never worse), then fixed mechanically where a
-probe has a fix; the verified rule fixes apply to the findings left. Derived tests stay off (with one answer
-they cannot outvote it). docs/results/README.md gives the runs behind the choice; the former default, driven by
-static findings, is ``safegen-static``.
+Chosen on the SecCodePLT dev sample, where executable tests judge: the answer of a plain prompt, attacked in the
+sandbox (appended to the task's setup, as it will run); a confirmed exploit is fixed mechanically where its
+probe has a fix, and the model repairs what is left with the reproducer (never worse; a second mechanical pass
+follows); the verified rule fixes apply to the findings left. Fixes first measured the same verdicts as the
+model first at two thirds of the LLM calls. Derived tests stay off (with one answer they cannot outvote it).
+docs/results/README.md gives the runs behind the choice; the former default, driven by static findings, is
+``safegen-static``.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ class SafegenStrategy(VerifiedStrategy):
     """``verified`` with the defaults chosen on dev: the plain model, attacks and exploit fixes, rule fixes."""
 
     name = "safegen"
-    summary = ("the plain model's answer attacked in the sandbox: confirmed exploits repaired with their "
-               "reproducer (never worse) or fixed mechanically, verified rule fixes for the findings left; "
+    summary = ("the plain model's answer attacked in the sandbox: confirmed exploits fixed mechanically where a "
+               "probe has a fix, the rest repaired with their reproducer (never worse), verified rule fixes for the "
+               "findings left; "
                "--option inner=NAME wraps another strategy (the former default: safegen-static)")
 
     def __init__(self, *, inner: str = "baseline", attacks: bool = True, derived_tests: bool = False,
                  rule_fixes: bool = True, evidence_first: bool = True, attack_agent: bool = False,
-                 attack_repairs: int | None = 2, fixes_first: bool = False) -> None:
+                 attack_repairs: int | None = 2, fixes_first: bool = True) -> None:
         super().__init__(inner=inner, attacks=attacks, derived_tests=derived_tests, rule_fixes=rule_fixes,
                          evidence_first=evidence_first, attack_agent=attack_agent, attack_repairs=attack_repairs,
                          fixes_first=fixes_first)
