@@ -37,10 +37,10 @@ def attack(state: RunState, candidate: Candidate) -> Candidate:
     from safegen.attack import attack as run_attack
 
     backend = state.backend.for_purpose("attack-agent") if state.verify.attack_agent else None
-    context = state.task.context  # the task's setup: the candidate runs appended to it, as it will be used
-    offset = astutil.context_lines(context, candidate.code)
+    context = state.task.context
+    offset = astutil.context_lines(context, candidate.code)  # exploit lines in the answer's own terms
     try:
-        report = run_attack(astutil.with_context(context, candidate.code), state.task,
+        report = run_attack(_as_run(state, candidate.code), state.task,
                             sandbox=sandbox,  # type: ignore[arg-type]
                             backend=backend, budget=ATTACK_BUDGET,
                             name=state.entry_point if context else None)  # not the setup's own functions
@@ -52,6 +52,11 @@ def attack(state: RunState, candidate: Candidate) -> Candidate:
         what = str(exc) if isinstance(exc, SafegenError) else f"{type(exc).__name__}: {exc}"
         summary = AttackSummary(errors=(f"the attack stage failed: {what}",))
     return state.update(candidate, attacks=summary)
+
+
+def _as_run(state: RunState, code: str) -> str:
+    """The module a candidate runs as: appended to the task's setup (``Task.context``), as it will be used."""
+    return astutil.with_context(state.task.context, code)
 
 
 def attack_rank(candidate: Candidate) -> int:
@@ -153,8 +158,7 @@ def ordinary_behaviour(state: RunState, candidate: Candidate) -> tuple[tuple[str
     from safegen.attack.ordinary import behaviour
 
     try:
-        return behaviour(sandbox, astutil.with_context(state.task.context, candidate.code), probes,  # type: ignore[arg-type]
-                         state.entry_point)
+        return behaviour(sandbox, _as_run(state, candidate.code), probes, state.entry_point)  # type: ignore[arg-type]
     except Exception as exc:  # noqa: BLE001 - without it the repair is judged without the ordinary-input guard
         state.note_error(f"ordinary input on {candidate.candidate_id} failed: {type(exc).__name__}: {exc}")
         return ()
@@ -168,7 +172,7 @@ def breaks_ordinary_input(state: RunState, parent: Candidate, child: Candidate) 
     from safegen.attack.ordinary import broken
 
     try:
-        return broken(state.ctx.sandbox, before, astutil.with_context(state.task.context, child.code),  # type: ignore[arg-type]
+        return broken(state.ctx.sandbox, before, _as_run(state, child.code),  # type: ignore[arg-type]
                       _exploited_probes(parent), state.entry_point)
     except Exception as exc:  # noqa: BLE001 - a failed check rejects nothing by itself; it is recorded
         state.note_error(f"ordinary input on {child.candidate_id} failed: {type(exc).__name__}: {exc}")
