@@ -87,3 +87,13 @@ def test_code_that_does_not_parse_comes_back_unchanged(ensemble: Ensemble) -> No
     outcome = apply_rule_fixes("app.run(debug=True\n", [finding], ensemble=ensemble)
     assert outcome.code == "app.run(debug=True\n" and outcome.unfixable == (finding,)
     assert "does not parse" in outcome.execution
+
+
+def test_fixes_are_checked_with_the_code_the_module_starts_with(ensemble: Ensemble, sandbox: Sandbox) -> None:
+    app = DEBUG_APP + 'app.config["NAME"] = SITE_NAME\n'  # SITE_NAME comes from the task's setup
+    findings = ensemble.check(app).findings
+    alone = apply_rule_fixes(app, findings, ensemble=ensemble, sandbox=sandbox)
+    assert not alone.executed and "does not import" in alone.execution and "NameError" in alone.execution
+    setup = apply_rule_fixes(app, findings, ensemble=ensemble, sandbox=sandbox, context='SITE_NAME = "blog"')
+    assert setup.executed and [a.fix_id for a in setup.fixed] == ["debug-config-off"]
+    assert setup.code == app.replace("= True", "= False") and "SITE_NAME =" not in setup.code

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from safegen.analyzers import cwe as cwe_catalog
+from safegen.astutil import with_context
 from safegen.analyzers.interface import SourceFile
 from safegen.fixes.interface import (
     AppliedFix,
@@ -70,8 +71,9 @@ def _same_issue(before: Finding, after: Finding, lines: dict[int, int]) -> bool:
 class _Engine:
     def __init__(self, code: str, findings: Sequence[Finding], specs: Sequence[FixSpec], ensemble: Ensemble,
                  sandbox: Sandbox | None, tests: str | None, entry_point: str | None, path: str,
-                 timeout: float) -> None:
+                 timeout: float, context: str = "") -> None:
         self.code, self.findings, self.specs = code, tuple(findings), tuple(specs)
+        self.context = context  # code the module starts with when it runs (a task's setup)
         self.ensemble, self.sandbox, self.tests, self.entry_point = ensemble, sandbox, tests, entry_point
         self.path, self.timeout = path, timeout
         self.index = SourceIndex(code)
@@ -179,6 +181,7 @@ class _Engine:
         from safegen.sandbox.tests import run_tests
 
         assert self.sandbox is not None
+        code = with_context(self.context, code)
         imported = run_tests(self.sandbox, code, IMPORT_CHECK, timeout=self.timeout)
         if not imported.passed:
             return _Run(False, 0, imported.message)
@@ -239,18 +242,20 @@ class _Engine:
 
 def apply_rule_fixes(code: str, findings: Sequence[Finding], *, ensemble: Ensemble, sandbox: Sandbox | None = None,
                      tests: str | None = None, entry_point: str | None = None, path: str = "candidate.py",
-                     fixes: Sequence[FixSpec] | None = None, timeout: float = 10.0) -> FixOutcome:
+                     fixes: Sequence[FixSpec] | None = None, timeout: float = 10.0,
+                     context: str = "") -> FixOutcome:
     """Apply the rule fixes that answer ``findings`` and keep only those that are verified.
 
     A fix is kept when the fixed code parses, the ensemble no longer reports the finding it answers
     and reports nothing new, and, with a ``sandbox``, the code still imports there and fails no more
     of ``tests`` (test code as ``sandbox.tests.run_tests`` takes it, with ``entry_point`` for a
-    HumanEval ``check``) than the original did. Findings no fix applies to are ``unfixable``;
+    HumanEval ``check``) than the original did, run after ``context`` (code the module starts with, such as
+    a task's setup). Findings no fix applies to are ``unfixable``;
     fixes dropped are ``rejected`` with the reason. Code that does not parse is returned unchanged.
     """
     specs = default_fixes() if fixes is None else tuple(fixes)
     try:
-        engine = _Engine(code, findings, specs, ensemble, sandbox, tests, entry_point, path, timeout)
+        engine = _Engine(code, findings, specs, ensemble, sandbox, tests, entry_point, path, timeout, context)
     except (SyntaxError, ValueError, RecursionError):
         return FixOutcome(original=code, code=code, remaining=tuple(findings), unfixable=tuple(findings),
                           execution="not run: the code does not parse")

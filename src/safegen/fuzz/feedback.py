@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from safegen.fuzz.triage import TRUNCATED
+import dataclasses
+
+from safegen.fuzz.triage import TARGET_FILE, TRUNCATED
 from safegen.types import Defect, FuzzReport
 
 _WHAT = {
@@ -32,6 +34,23 @@ INPUT_CHARS = 400  # of an input's reproducer shown in a repair prompt
 def _line(location: str) -> str:
     _, _, number = location.rpartition(":")
     return f"line {number}" if number.isdigit() else location
+
+
+def shift_locations(report: FuzzReport, lines: int) -> FuzzReport:
+    """``report`` with its defects' lines counted from the answer's own first line, when the target ran after
+    ``lines`` lines of a task's setup; a defect inside the setup says so."""
+    if lines <= 0:
+        return report
+
+    def shifted(location: str) -> str:
+        name, _, number = location.rpartition(":")
+        if name != TARGET_FILE or not number.isdigit():
+            return location
+        line = int(number) - lines
+        return f"{name}:{line}" if line > 0 else f"the task's setup, line {number}"
+
+    return dataclasses.replace(report, defects=tuple(dataclasses.replace(d, location=shifted(d.location))
+                                                     for d in report.defects))
 
 
 def _shortened(text: str, limit: int = INPUT_CHARS) -> str:

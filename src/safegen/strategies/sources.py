@@ -118,7 +118,7 @@ def fuzz_regression(state: RunState, parent: Candidate, child: Candidate) -> str
                if d.kind == "exception" and d.reproducer and TRUNCATED not in d.reproducer]
     for defect in replays[:MAX_REPLAYS]:
         try:
-            result = sandbox.run_script(parent.code + "\n\n" + defect.reproducer, timeout=REPLAY_SECONDS)
+            result = sandbox.run_script(state.as_run(parent.code) + "\n\n" + defect.reproducer, timeout=REPLAY_SECONDS)
         except SafegenError as exc:
             state.note_error(f"replaying a fuzz input on {parent.candidate_id} failed: {exc}")
             return "could not check the repair against its parent's behaviour"

@@ -178,11 +178,11 @@ def check_tests(state: RunState, code: str) -> TestOutcome | None:
         if task.tests:
             from safegen.sandbox.tests import run_tests
 
-            return run_tests(sandbox, code, task.tests, entry_point=state.entry_point)
+            return run_tests(sandbox, state.as_run(code), task.tests, entry_point=state.entry_point)
         if state.code_prompt and state.entry_point:  # doctests or "f(x) == y" examples; None without any
             from safegen.sandbox.tests import run_doctests
 
-            return run_doctests(sandbox, code, task.requirement, state.entry_point)
+            return run_doctests(sandbox, state.as_run(code), task.requirement, state.entry_point)
     except SafegenError as exc:  # fail closed: tests that could not run did not pass
         state.note_error(f"tests could not run: {exc}")
         return TestOutcome(passed=False, total=0, failed=0, message=str(exc))
@@ -230,6 +230,7 @@ def fuzz(state: RunState, candidate: Candidate) -> Candidate:
     if codecheck.signature(candidate.code, entry) is None:
         return candidate
     from safegen.fuzz import fuzz_function
+    from safegen.fuzz.feedback import shift_locations
 
     if state.seeds is None and _importable(state, candidate.code, entry):  # else a later version may be
         from safegen.fuzz.seeds import propose_seeds
@@ -243,19 +244,19 @@ def fuzz(state: RunState, candidate: Candidate) -> Candidate:
     s = state.settings
     try:
         # fuzz_function still names the concrete Sandbox; it asks no more of it than SandboxLike offers
-        report = fuzz_function(cast("Sandbox", sandbox), candidate.code, entry, seeds=tuple(state.seeds or ()),
-                               iterations=s.fuzz_iterations, seconds=s.fuzz_seconds,
+        report = fuzz_function(cast("Sandbox", sandbox), state.as_run(candidate.code), entry,
+                               seeds=tuple(state.seeds or ()), iterations=s.fuzz_iterations, seconds=s.fuzz_seconds,
                                requirement=state.task.requirement, rng_seed=s.seed, cache_dir=s.cache_dir)
     except SafegenError as exc:
         state.note_error(f"fuzzing {candidate.candidate_id} failed: {exc}")
         return candidate
-    return state.update(candidate, fuzz=report)
+    return state.update(candidate, fuzz=shift_locations(report, state.lines_before(candidate.code)))
 
 
 def _importable(state: RunState, code: str, entry: str) -> bool:
     """Whether the code imports in the sandbox: seeds are not worth an LLM call for code that cannot run."""
     try:
-        return state.ctx.sandbox is not None and state.ctx.sandbox.import_error(code, entry) is None
+        return state.ctx.sandbox is not None and state.ctx.sandbox.import_error(state.as_run(code), entry) is None
     except SafegenError:
         return False
 

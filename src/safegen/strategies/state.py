@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from safegen import progress
+from safegen import astutil, progress
 from safegen.backends.interface import (
     ChatMessage,
     Completion,
@@ -138,6 +138,19 @@ class RunState:
         if found is None:
             return False
         return self.reference_signature is None or found == self.reference_signature
+
+    # --- running code -----------------------------------------------------------------------
+    def as_run(self, code: str) -> str:
+        """The module a candidate runs as: appended to the task's setup (``Task.context``), as it will be used."""
+        return astutil.with_context(self.task.context, code)
+
+    def lines_before(self, code: str) -> int:
+        """How many lines :meth:`as_run` puts before the candidate's own first line (0 without a setup)."""
+        return astutil.context_lines(self.task.context, code)
+
+    def running(self, candidate: Candidate) -> Candidate:
+        """``candidate`` with the code it runs as, for checks that take candidates (its id unchanged)."""
+        return dataclasses.replace(candidate, code=self.as_run(candidate.code)) if self.task.context else candidate
 
     # --- record -----------------------------------------------------------------------------
     def note_error(self, message: str) -> None:

@@ -37,13 +37,12 @@ def attack(state: RunState, candidate: Candidate) -> Candidate:
     from safegen.attack import attack as run_attack
 
     backend = state.backend.for_purpose("attack-agent") if state.verify.attack_agent else None
-    context = state.task.context
-    offset = astutil.context_lines(context, candidate.code)  # exploit lines in the answer's own terms
+    offset = state.lines_before(candidate.code)  # exploit lines in the answer's own terms
     try:
-        report = run_attack(_as_run(state, candidate.code), state.task,
+        report = run_attack(state.as_run(candidate.code), state.task,
                             sandbox=sandbox,  # type: ignore[arg-type]
                             backend=backend, budget=ATTACK_BUDGET,
-                            name=state.entry_point if context else None)  # not the setup's own functions
+                            name=state.entry_point if state.task.context else None)  # not the setup's own functions
         summary = AttackSummary(
             confirmed=tuple(ConfirmedAttack(e.probe, e.cwe, e.target, e.input, e.evidence,
                                             e.line - offset if e.line > offset else 0) for e in report.exploits),
@@ -52,11 +51,6 @@ def attack(state: RunState, candidate: Candidate) -> Candidate:
         what = str(exc) if isinstance(exc, SafegenError) else f"{type(exc).__name__}: {exc}"
         summary = AttackSummary(errors=(f"the attack stage failed: {what}",))
     return state.update(candidate, attacks=summary)
-
-
-def _as_run(state: RunState, code: str) -> str:
-    """The module a candidate runs as: appended to the task's setup (``Task.context``), as it will be used."""
-    return astutil.with_context(state.task.context, code)
 
 
 def attack_rank(candidate: Candidate) -> int:
@@ -158,7 +152,7 @@ def ordinary_behaviour(state: RunState, candidate: Candidate) -> tuple[tuple[str
     from safegen.attack.ordinary import behaviour
 
     try:
-        return behaviour(sandbox, _as_run(state, candidate.code), probes, state.entry_point)  # type: ignore[arg-type]
+        return behaviour(sandbox, state.as_run(candidate.code), probes, state.entry_point)  # type: ignore[arg-type]
     except Exception as exc:  # noqa: BLE001 - without it the repair is judged without the ordinary-input guard
         state.note_error(f"ordinary input on {candidate.candidate_id} failed: {type(exc).__name__}: {exc}")
         return ()
@@ -172,7 +166,7 @@ def breaks_ordinary_input(state: RunState, parent: Candidate, child: Candidate) 
     from safegen.attack.ordinary import broken
 
     try:
-        return broken(state.ctx.sandbox, before, _as_run(state, child.code),  # type: ignore[arg-type]
+        return broken(state.ctx.sandbox, before, state.as_run(child.code),  # type: ignore[arg-type]
                       _exploited_probes(parent), state.entry_point)
     except Exception as exc:  # noqa: BLE001 - a failed check rejects nothing by itself; it is recorded
         state.note_error(f"ordinary input on {child.candidate_id} failed: {type(exc).__name__}: {exc}")
@@ -248,7 +242,7 @@ def derive(state: RunState, candidates: Sequence[Candidate]) -> None:
     except SafegenError as exc:
         state.note_error(f"deriving tests failed: {exc}")
         tests = DerivedTests(entry_point=state.entry_point, notes=(str(exc),))
-    trusted = agreement(tests, pool, sandbox)
+    trusted = agreement(tests, [state.running(c) for c in pool], sandbox)
     state.trusted = trusted
     state.observations = dataclasses.replace(state.observations, derived_tests=len(tests.tests),
                                              trusted_tests=len(trusted.tests))
@@ -263,7 +257,7 @@ def check_derived(state: RunState, candidate: Candidate) -> Candidate:
         return candidate
     from safegen.verify import check
 
-    return state.update(candidate, derived=_outcome(check(trusted, candidate, sandbox)))
+    return state.update(candidate, derived=_outcome(check(trusted, state.running(candidate), sandbox)))
 
 
 def fails_derived(candidate: Candidate) -> bool:
@@ -303,7 +297,7 @@ def rule_fix(state: RunState, candidate: Candidate) -> Candidate | None:
     try:
         outcome = apply_rule_fixes(candidate.code, verdict.findings, ensemble=analyzer,  # type: ignore[arg-type]
                                    sandbox=sandbox, tests=state.task.tests,  # type: ignore[arg-type]
-                                   entry_point=state.entry_point)
+                                   entry_point=state.entry_point, context=state.task.context)
     except SafegenError as exc:
         state.note_error(f"rule fixes on {candidate.candidate_id} failed: {exc}")
         return None
