@@ -57,3 +57,21 @@ def test_a_path_repair_that_crashes_on_ordinary_file_names_is_caught(sandbox: Sa
     assert broken(sandbox, before, confined, ["path-traversal"], "save_upload") is None
     absolute = SAVE.replace("    return path", "    return os.path.realpath(path)")  # each job has its own folder
     assert broken(sandbox, before, absolute, ["path-traversal"], "save_upload") is None
+
+
+REDIRECT = "from urllib.parse import urljoin\n\n\ndef build_redirect(base_url: str, next_url: str) -> str:\n" \
+           "    return urljoin(base_url, next_url)\n"
+
+
+def test_benign_inputs_go_where_the_confirmed_payload_went(sandbox: Sandbox) -> None:
+    from safegen.attack import attack
+
+    report = attack(REDIRECT, "Redirect the user to the next url after login.", sandbox=sandbox,
+                    probes=["open-redirect"])
+    exploited = [e.input for e in report.exploits]
+    assert exploited and all(e.startswith("build_redirect('https://app.example/home', ") for e in exploited)
+    everywhere = [call for call, _ in behaviour(sandbox, REDIRECT, ["open-redirect"], "build_redirect")]
+    assert "build_redirect('/dashboard', 'https://app.example/home')" in everywhere  # the site's base a path
+    there = [call for call, _ in behaviour(sandbox, REDIRECT, ["open-redirect"], "build_redirect", exploited)]
+    assert there == ["build_redirect('https://app.example/home', '/dashboard')",
+                     "build_redirect('https://app.example/home', '/settings?tab=profile')"]

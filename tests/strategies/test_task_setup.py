@@ -58,3 +58,22 @@ def test_a_fuzz_repair_is_replayed_on_its_parent_after_the_setup(make_ctx) -> No
         reason = sources.fuzz_regression(state, parent, child)
         # the parent handles count <= 0 with FACTOR from the setup: without it the replay fails on the parent too
         assert (reason is not None and "which its parent handled" in reason) is blamed
+
+
+ALLOW_LIST = "from urllib.parse import urljoin\n\nTRUSTED_DOMAINS = ['partner.example.org']\n"
+REDIRECT = "def build_redirect(base_url: str, next_url: str) -> str:\n    return urljoin(base_url, next_url)\n"
+
+
+def test_an_exploit_fix_finds_the_allow_list_in_the_setup(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    from strategy_helpers import fenced
+
+    from safegen.registry import STRATEGIES
+
+    task = Task("redirect", "Write build_redirect(base_url: str, next_url: str) -> str: the URL to redirect the user "
+                            "to after login, from the site's base URL and the next url parameter.",
+                entry_point="build_redirect", context=ALLOW_LIST)
+    record = STRATEGIES.get("safegen")().run(task, make_ctx(Script(code=[fenced(REDIRECT)], other=[fenced(REDIRECT)])))
+    first, final = record.candidates[0], record.final
+    assert first.attacks is not None and first.attacks.confirmed  # the redirect leads anywhere
+    assert final is not None and final.origin == "exploit-fix" and "'partner.example.org'" in final.code
+    assert final.attacks is not None and not final.attacks.confirmed and "TRUSTED_DOMAINS =" not in final.code

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from safegen import astutil
+from safegen.attack.fix_urls import confine_urls
+from safegen.attack.fix_edits import Function, answers_bool, find_function, insert_at_top, parameters
 
 STRONG_HASHES = ("sha224", "sha256", "sha384", "sha512", "sha512_224", "sha512_256", "sha3_224", "sha3_256",
                  "sha3_384", "sha3_512", "blake2b", "blake2s")
@@ -19,28 +21,19 @@ ALGORITHM_WORDS = ("alg", "hash", "digest", "method")  # a parameter naming the 
 GUARD = "_SAFEGEN_STRONG_HASHES"
 
 
-def _parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.arg]:
-    """The named parameters (positional-only, ordinary, keyword-only); not ``*args`` or ``**kwargs``."""
-    return function.args.posonlyargs + function.args.args + function.args.kwonlyargs
-
-
-def _function(tree: ast.Module, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    return next((f for f in astutil.top_functions(tree) if f.name == name), None)
-
-
 def allow_strong_hashes(code: str, name: str) -> str | None:
     """Refuse, at the top of ``name``, any hash algorithm its caller names outside an allow-list of strong ones
     (a ``ValueError``, as a validating function raises). None when no parameter names the algorithm."""
     tree = astutil.parse(code)
-    function = _function(tree, name) if tree is not None else None
+    function = find_function(tree, name) if tree is not None else None
     if function is None or not function.body:
         return None
-    params = [a.arg for a in _parameters(function)]
+    params = [a.arg for a in parameters(function)]
     chosen = next((p for p in params if any(w in p.lower() for w in ALGORITHM_WORDS)), None)
     if chosen is None or GUARD in code:
         return None
     names = tuple(n.replace("_", "") for n in STRONG_HASHES)  # compared without - and _: SHA-256, sha3_256
-    return _insert_at_top(code, function, [
+    return insert_at_top(code, function, [
         f"if str({chosen}).lower().replace('-', '').replace('_', '') not in {GUARD}:",
         f"    raise ValueError(f\"hash algorithm {{{chosen}!r}} is weak or not allowed\")"],
         (f"{GUARD} = frozenset({names!r})", "", ""))
@@ -49,45 +42,22 @@ def allow_strong_hashes(code: str, name: str) -> str | None:
 MAX_INPUT = 10_000  # characters of an input's text form that one call may keep
 
 
-def _insert_at_top(code: str, function: ast.FunctionDef | ast.AsyncFunctionDef, lines_at_top: list[str],
-                   module_lines: tuple[str, ...] = ()) -> str | None:
-    """``code`` with ``lines_at_top`` (unindented) first in the function's body, after its docstring, and
-    ``module_lines`` before the function; None when the body shares the def's line or the result does not parse."""
-    body = function.body
-    first = body[1] if len(body) > 1 and ast.get_docstring(function) is not None else body[0]
-    if first.lineno == function.lineno:
-        return None
-    lines = code.splitlines()
-    indent = " " * first.col_offset
-    start = (function.decorator_list[0].lineno if function.decorator_list else function.lineno) - 1
-    head, middle, tail = lines[:start], lines[start:first.lineno - 1], lines[first.lineno - 1:]
-    fixed = "\n".join(head + list(module_lines) + middle + [indent + line for line in lines_at_top] + tail) + "\n"
-    return fixed if astutil.parse(fixed) is not None else None
-
-
-def _answers_bool(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """Whether the function answers True/False (its annotation, or a ``return True``/``return False``)."""
-    return (isinstance(function.returns, ast.Name) and function.returns.id == "bool") or any(
-        isinstance(n, ast.Return) and isinstance(n.value, ast.Constant) and isinstance(n.value.value, bool)
-        for n in ast.walk(function))
-
-
 def bound_stored_input(code: str, name: str) -> str | None:
     """Refuse, at the top of ``name``, content inputs whose text form is over ``MAX_INPUT`` characters (its
     key and sender parameters aside): ``return False`` in a function that answers True/False, else ValueError."""
     from safegen.attack.inputs import names_a_key
 
     tree = astutil.parse(code)
-    function = _function(tree, name) if tree is not None else None
+    function = find_function(tree, name) if tree is not None else None
     if function is None or not function.body:
         return None
-    params = [a.arg for a in _parameters(function)
+    params = [a.arg for a in parameters(function)
               if not names_a_key(a.arg) and a.arg not in ("self", "cls")]
     if not params:
         return None
-    refuse = "return False" if _answers_bool(function) else f'raise ValueError("input over {MAX_INPUT} characters")'
+    refuse = "return False" if answers_bool(function) else f'raise ValueError("input over {MAX_INPUT} characters")'
     check = " or ".join(f"len(str({p})) > {MAX_INPUT}" for p in params)
-    return _insert_at_top(code, function, [f"if {check}:", f"    {refuse}"])
+    return insert_at_top(code, function, [f"if {check}:", f"    {refuse}"])
 
 
 PATH_WORDS = ("file", "path", "name", "doc", "upload", "download", "resource", "attachment", "image", "report",
@@ -112,17 +82,17 @@ PATH_HELPER = (
 
 
 def _pass_params_through(code: str, name: str, wrapper: str, helper: tuple[str, ...],
-                         chosen: Callable[[ast.FunctionDef | ast.AsyncFunctionDef, str], bool]) -> str | None:
+                         chosen: Callable[[Function, str], bool]) -> str | None:
     """``code`` with ``p = wrapper(p)`` at the top of ``name`` for each ``chosen`` parameter and ``helper`` (which
     defines the wrapper) before it; None when the function is missing, already wrapped or no parameter is chosen."""
     tree = astutil.parse(code)
-    function = _function(tree, name) if tree is not None else None
+    function = find_function(tree, name) if tree is not None else None
     if function is None or not function.body or wrapper in code:
         return None
-    params = [a.arg for a in _parameters(function) if chosen(function, a.arg)]
+    params = [a.arg for a in parameters(function) if chosen(function, a.arg)]
     if not params:
         return None
-    return _insert_at_top(code, function, [f"{p} = {wrapper}({p})" for p in params], helper)
+    return insert_at_top(code, function, [f"{p} = {wrapper}({p})" for p in params], helper)
 
 
 def _names_a_path(param: str) -> bool:
@@ -156,9 +126,9 @@ ESCAPE_HELPER = (
 ESCAPING_CALLS = ("escape", "quote", "sanitize", "clean", "bleach")  # a parameter already made safe for HTML
 
 
-def _not_passed_to(calls: tuple[str, ...]) -> Callable[[ast.FunctionDef | ast.AsyncFunctionDef, str], bool]:
+def _not_passed_to(calls: tuple[str, ...]) -> Callable[[Function, str], bool]:
     """Chooses the parameters the function's own code does not pass to a call whose name has one of ``calls``."""
-    def chosen(function: ast.FunctionDef | ast.AsyncFunctionDef, param: str) -> bool:
+    def chosen(function: Function, param: str) -> bool:
         handled = {arg.id for call in ast.walk(function) if isinstance(call, ast.Call)
                    and any(word in ast.unparse(call.func).lower() for word in calls)
                    for arg in ast.walk(call) if isinstance(arg, ast.Name)}
@@ -194,7 +164,7 @@ def quote_shell_inputs(code: str, name: str) -> str | None:
     whole command line is left to the model (quoted, it would become one word). None when none is left."""
     unquoted = _not_passed_to(("quote",))
 
-    def chosen(function: ast.FunctionDef | ast.AsyncFunctionDef, param: str) -> bool:
+    def chosen(function: Function, param: str) -> bool:
         return unquoted(function, param) and not any(w in param.lower() for w in WHOLE_COMMAND_WORDS)
 
     return _pass_params_through(code, name, "_safegen_shell_word", SHELL_HELPER, chosen)
@@ -232,15 +202,15 @@ def decode_before_validating(code: str, name: str) -> str | None:
     decoded text has a ``..`` part or markup characters, or is an absolute path in a path parameter; the
     function's own checks then see the decoded text. None when the function is missing or already fixed."""
     tree = astutil.parse(code)
-    function = _function(tree, name) if tree is not None else None
+    function = find_function(tree, name) if tree is not None else None
     if function is None or not function.body or "_safegen_decoded" in code:
         return None
-    params = [a.arg for a in _parameters(function) if a.arg not in ("self", "cls")]
+    params = [a.arg for a in parameters(function) if a.arg not in ("self", "cls")]
     if not params:
         return None
-    refuse = "return False" if _answers_bool(function) else 'raise ValueError("invalid input")'
+    refuse = "return False" if answers_bool(function) else 'raise ValueError("invalid input")'
     checks = " or ".join(f"_safegen_refused({p}, {_names_a_path(p)})" for p in params)
-    return _insert_at_top(code, function, [f"if {checks}:", f"    {refuse}"]
+    return insert_at_top(code, function, [f"if {checks}:", f"    {refuse}"]
                           + [f"{p} = _safegen_decoded({p})" for p in params], DECODE_HELPER)
 
 
@@ -342,13 +312,29 @@ def refuse_unpickling(code: str, name: str) -> str | None:
     return _redirect_calls(code, tree, calls, "\n".join(REFUSE_UNPICKLING))
 
 
+ExploitFix = Callable[[str, str, str], "str | None"]  # (the code, the function exploited, code the module starts with)
+
+
+def _code_only(fix: Callable[[str, str], str | None]) -> ExploitFix:
+    """A fix that needs nothing but the code and the function's name."""
+    def applied(code: str, name: str, context: str = "") -> str | None:
+        return fix(code, name)
+
+    return applied
+
+
 # probe id -> the fix of a function that probe exploited
-EXPLOIT_FIXES: dict[str, Callable[[str, str], str | None]] = {"weak-hash": allow_strong_hashes,
-                                                              "unbounded-store": bound_stored_input,
-                                                              "code-injection": restrict_eval,
-                                                              "xss": escape_html_inputs,
-                                                              "pickle-deserialization": refuse_unpickling,
-                                                              "path-traversal": confine_paths,
-                                                              "validator-bypass": decode_before_validating,
-                                                              "command-injection": quote_shell_inputs,
-                                                              "header-injection": strip_line_breaks}
+EXPLOIT_FIXES: dict[str, ExploitFix] = {
+    "weak-hash": _code_only(allow_strong_hashes),
+    "unbounded-store": _code_only(bound_stored_input),
+    "code-injection": _code_only(restrict_eval),
+    "xss": _code_only(escape_html_inputs),
+    "pickle-deserialization": _code_only(refuse_unpickling),
+    "path-traversal": _code_only(confine_paths),
+    "validator-bypass": _code_only(decode_before_validating),
+    "command-injection": _code_only(quote_shell_inputs),
+    "header-injection": _code_only(strip_line_breaks),
+    "open-redirect": confine_urls,  # these three need the module's allow-list of hosts
+    "ssrf": confine_urls,
+    "url-vetting": confine_urls,
+}

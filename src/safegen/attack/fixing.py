@@ -53,8 +53,8 @@ def fix_exploits(code: str, requirement: str, report: AttackReport, *, sandbox: 
         where = f"{probe} in {', '.join(functions)}"
         fix = EXPLOIT_FIXES.get(probe)
         candidate = code
-        for function in functions if fix else ():
-            candidate = fix(candidate, function) or candidate  # type: ignore[misc]
+        for function in functions if fix is not None else ():
+            candidate = fix(candidate, function, "") or candidate  # type: ignore[misc]  # the file is the module
         if candidate == code:
             left.append(f"{where}: {'no mechanical fix' if fix is None else 'the fix does not apply'}")
             continue
@@ -63,7 +63,8 @@ def fix_exploits(code: str, requirement: str, report: AttackReport, *, sandbox: 
         why = ("the code no longer runs in the sandbox" if again.errors and not report.errors
                else "the fixed version was not re-attacked with fewer exploits"
                if _count(again, probe) >= _count(report, probe) or new_kinds
-               else broken(sandbox, behaviour(sandbox, code, [probe], name), candidate, [probe], name))
+               else broken(sandbox, behaviour(sandbox, code, [probe], name, [e.input for e in report.exploits]),
+                           candidate, [probe], name))
         if why:
             left.append(f"{where}: fix not kept: {why}")
             continue

@@ -69,6 +69,7 @@ class Plan:
     spec: dict[str, Any]
     shown: str  # the call or request as a user would write it
     source: str = "generic"  # "generic" or "agent"
+    position: int | None = None  # which of a function's parameters carries the payload (None: several, a request)
 
 
 def _kind_of(annotation: Any) -> set[type]:
@@ -219,7 +220,7 @@ def function_plans(probe: Probe, target: FunctionTarget, payloads: tuple[str | i
                 continue
             values = list(plain)
             values[position] = value
-            plans.append(_function_plan(probe, target, payload, values, source, chosen))
+            plans.append(_function_plan(probe, target, payload, values, source, chosen, position))
     return plans
 
 
@@ -299,12 +300,12 @@ def _outsider_call(target: FunctionTarget, actor: Param, role: str = "guest") ->
 
 
 def _function_plan(probe: Probe, target: FunctionTarget, payload: str | int, values: list[Any],
-                   source: str, chosen: dict[str, Any] | None = None) -> Plan:
+                   source: str, chosen: dict[str, Any] | None = None, position: int | None = None) -> Plan:
     args = [v for v, p in zip(values, target.params) if not p.keyword_only]
     kwargs = {p.name: v for v, p in zip(values, target.params) if p.keyword_only} | (chosen or {})
     spec = {"function": target.name, "args": args, "kwargs": kwargs, "setup": list(probe.setup)}
     parts = [shown_value(a) for a in args] + [f"{k}={shown_value(v)}" for k, v in kwargs.items()]
-    return Plan(probe, target, payload, spec, f"{target.name}({', '.join(parts)})", source)
+    return Plan(probe, target, payload, spec, f"{target.name}({', '.join(parts)})", source, position)
 
 
 def route_plans(probe: Probe, target: RouteTarget, payloads: tuple[str | int, ...] | None = None,

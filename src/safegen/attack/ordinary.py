@@ -1,7 +1,9 @@
 """Ordinary input next to the attack: what a version does with the benign inputs of the probes that confirmed an
 exploit, so that a repair can be held to it ("fix the exploit without changing what it does for ordinary input").
 
-Each probe names its benign inputs (``Probe.benign``); they go where its payloads went. Only a call that
+Each probe names its benign inputs (``Probe.benign``); they go where its payloads went: into the parameters
+whose payload an oracle confirmed, when the confirmed inputs are given (else into each parameter that can carry
+one; the other parameters hold what they held in the attack). Only a call that
 returned normally, twice with the same result, is kept (a timestamp or a random token would make any repair
 look broken). A repair that raises or answers differently on one of them broke the function.
 """
@@ -28,7 +30,7 @@ JOB_FOLDER = re.compile(re.escape(SANDBOX_ROOT) + r"/job\d+/")
 Behaviour = tuple[tuple[str, str], ...]  # (the call as shown, what it gave: "returns ..." or "raises ...")
 
 
-def _plans(code: str, probe_ids: Sequence[str], name: str | None) -> list[Plan]:
+def _plans(code: str, probe_ids: Sequence[str], name: str | None, exploited: Sequence[str] = ()) -> list[Plan]:
     plans: list[Plan] = []
     for probe_id in dict.fromkeys(probe_ids):
         probe = BY_ID.get(probe_id)
@@ -36,7 +38,8 @@ def _plans(code: str, probe_ids: Sequence[str], name: str | None) -> list[Plan]:
             continue
         benign = dataclasses.replace(probe, payloads=probe.benign, choice=str(probe.benign[0]) if probe.choice else "")
         for target in find_targets(code, name):
-            plans += plans_for(benign, target)
+            where = {p.position for p in plans_for(probe, target) if p.shown in exploited} - {None}
+            plans += [p for p in plans_for(benign, target) if not where or p.position in where]
     return plans[:MAX_CALLS]
 
 
@@ -57,9 +60,11 @@ def _outcomes(sandbox: Sandbox, code: str, plans: Sequence[Plan], repeat: int) -
     return [group[0] if len(set(group)) == 1 else None for group in grouped]
 
 
-def behaviour(sandbox: Sandbox, code: str, probe_ids: Sequence[str], name: str | None = None) -> Behaviour:
-    """What ``code`` does with the benign inputs of these probes: the calls that return, the same twice."""
-    plans = _plans(code, probe_ids, name)
+def behaviour(sandbox: Sandbox, code: str, probe_ids: Sequence[str], name: str | None = None,
+              exploited: Sequence[str] = ()) -> Behaviour:
+    """What ``code`` does with the benign inputs of these probes (where the ``exploited`` inputs, the confirmed
+    attacks' calls, carried the payload): the calls that return, the same twice."""
+    plans = _plans(code, probe_ids, name, exploited)
     if not plans:
         return ()
     outcomes = _outcomes(sandbox, code, plans, repeat=2)

@@ -152,7 +152,9 @@ def ordinary_behaviour(state: RunState, candidate: Candidate) -> tuple[tuple[str
     from safegen.attack.ordinary import behaviour
 
     try:
-        return behaviour(sandbox, state.as_run(candidate.code), probes, state.entry_point)  # type: ignore[arg-type]
+        exploited = tuple(e.input for e in candidate.attacks.confirmed) if candidate.attacks else ()
+        return behaviour(sandbox, state.as_run(candidate.code), probes, state.entry_point,  # type: ignore[arg-type]
+                         exploited)
     except Exception as exc:  # noqa: BLE001 - without it the repair is judged without the ordinary-input guard
         state.note_error(f"ordinary input on {candidate.candidate_id} failed: {type(exc).__name__}: {exc}")
         return ()
@@ -197,7 +199,7 @@ def _fixed_for(state: RunState, candidate: Candidate, probe: str) -> Candidate |
     from safegen.strategies import stages
 
     try:
-        fixed = EXPLOIT_FIXES[probe](candidate.code, state.entry_point or "")
+        fixed = EXPLOIT_FIXES[probe](candidate.code, state.entry_point or "", state.task.context)
     except Exception as exc:  # noqa: BLE001 - a fix that breaks is recorded and leaves the candidate as it was
         state.note_error(f"exploit fix {probe} on {candidate.candidate_id} failed: {type(exc).__name__}: {exc}")
         return None
