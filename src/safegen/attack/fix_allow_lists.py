@@ -1,9 +1,10 @@
-"""The exploit fix for URLs that lead to a host the attacker chose (open redirect, SSRF, a URL check that approves
-it), built on the allow-list of hosts the module itself defines (its own code, or the task's setup before it).
+"""Exploit fixes built on an allow-list the module itself defines (its own code, or the task's setup before it).
 
-The function keeps working for URLs on the allow-list and for paths on the site; a URL it returns, or one of its
-inputs that is an absolute URL, naming any other host is refused: ``False`` from a function that answers
-True/False, ``ValueError`` otherwise. Without an allow-list in the module the fix does not apply: which hosts are
+URLs that lead to a host the attacker chose (open redirect, SSRF, a URL check that approves it): the function
+keeps working for URLs on the allow-list of hosts and for paths on the site; a URL it returns, or one of its
+inputs that is an absolute URL, naming any other host is refused (``False`` from a function that answers
+True/False, ``ValueError`` otherwise). Mass assignment: the changes an unprivileged caller passes are cut to the
+fields the module's allow-list names. Without such an allow-list in the module a fix does not apply: what is
 legitimate is the module's policy, not ours.
 """
 
@@ -15,6 +16,8 @@ from urllib.parse import urlsplit
 
 from safegen import astutil
 from safegen.attack.fix_edits import Function, answers_bool, find_function, insert_at_top, parameters
+from safegen.attack.harness_core import _SGX_ALLOW_WORDS as FIELD_ALLOW_WORDS  # what the mass oracle reads
+from safegen.attack.inputs import CHANGE_WORDS, FLAG_NAMES, PRIVILEGE_WORDS
 
 HOST = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")  # a DNS name with a TLD
 DENIED_WORDS = ("deny", "denied", "block", "black", "forbid", "ban", "internal", "private", "disallow", "reject")
@@ -78,10 +81,11 @@ def _host(text: str) -> str | None:
     return text if HOST.match(text) else None
 
 
-def _string_lists(module: str) -> list[list[str]]:
-    """The module-level lists, sets and tuples made only of strings, a deny-list (by its name) left out."""
+def _string_lists(module: str) -> list[tuple[str, list[str]]]:
+    """The module-level lists, sets and tuples made only of strings (name, items), a deny-list (by its name) left
+    out."""
     tree = astutil.parse(module)
-    found: list[list[str]] = []
+    found: list[tuple[str, list[str]]] = []
     for node in tree.body if tree is not None else ():
         target, value = (node.targets[0] if len(node.targets) == 1 else None, node.value) \
             if isinstance(node, ast.Assign) else (node.target, node.value) if isinstance(node, ast.AnnAssign) \
@@ -95,7 +99,7 @@ def _string_lists(module: str) -> list[list[str]]:
             continue
         texts = [e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
         if len(texts) == len(value.elts):
-            found.append(texts)
+            found.append((target.id, texts))
     return found
 
 
@@ -103,7 +107,7 @@ def allowed_hosts(module: str) -> tuple[str, ...]:
     """The hosts the module's allow-lists name: module-level lists, sets or tuples of strings that are all host
     names or URLs (a deny-list, by its name, is not one). Empty when the module defines none."""
     found: dict[str, None] = {}
-    for texts in _string_lists(module):
+    for _, texts in _string_lists(module):
         hosts = [_host(t) for t in texts]
         if all(hosts):
             found.update(dict.fromkeys(h for h in hosts if h))
@@ -113,7 +117,7 @@ def allowed_hosts(module: str) -> tuple[str, ...]:
 def allowed_schemes(module: str) -> tuple[str, ...]:
     """The URL schemes the module's allow-lists name (a list of nothing but schemes: ``["http", "https"]``)."""
     found: dict[str, None] = {}
-    for texts in _string_lists(module):
+    for _, texts in _string_lists(module):
         if all(t.lower() in URL_SCHEMES for t in texts):
             found.update(dict.fromkeys(t.lower() for t in texts))
     return tuple(found)
@@ -173,3 +177,44 @@ def confine_urls(code: str, name: str, context: str = "") -> str | None:
     helper = (f"{ALLOWED} = frozenset({{{', '.join(map(repr, sorted(hosts)))}}})",
               f"{SCHEMES} = frozenset({{{', '.join(map(repr, allowed_schemes(module)))}}})", "", "", *URL_HELPER)
     return insert_at_top(wrapped, function, [f"if not ({checks}):", f"    {refuse}"], helper)
+
+
+def _words(name: str) -> set[str]:
+    return set(name.lower().replace("-", "_").split("_"))
+
+
+def _privilege_flag(arg: ast.arg) -> bool:
+    """A parameter that says the caller is privileged: a flag (``bool``, or unannotated and named is_/has_/can_...)
+    named like admin, privileged, owner, ... (``staff: dict`` is a record, not a flag)."""
+    name = arg.arg.lower()
+    if not (name in FLAG_NAMES or _words(name) & PRIVILEGE_WORDS):
+        return False
+    if arg.annotation is not None:
+        return isinstance(arg.annotation, ast.Name) and arg.annotation.id == "bool"
+    return name in FLAG_NAMES or name.startswith(("is_", "has_", "can_"))
+
+
+def keep_allowed_fields(code: str, name: str, context: str = "") -> str | None:
+    """Cut, at the top of ``name``, each changes parameter (a dict named like changes, updates, data) to the fields
+    the module's allow-list of field names holds (``EDITABLE_FIELDS``, ``ALLOWED_FIELDS``, ...), unless a privilege
+    parameter (``is_admin``, ``is_privileged``) is true. None without such an allow-list or changes parameter."""
+    tree = astutil.parse(code)
+    function = find_function(tree, name) if tree is not None else None
+    if function is None or not function.body or "_safegen_allowed_fields" in code:
+        return None
+    allow = next((list_name for list_name, items in _string_lists(astutil.with_context(context, code))
+                  if items and any(w in list_name.upper() for w in FIELD_ALLOW_WORDS)), None)
+    params = [a.arg for a in parameters(function)]
+    changes = [p for p in params if _words(p) & CHANGE_WORDS]
+    privileged = [a.arg for a in parameters(function) if _privilege_flag(a)]
+    if allow is None or not changes:
+        return None
+    cut = [f"{p} = _safegen_allowed_fields({p}, {allow})" for p in changes]
+    top = [f"if not ({' or '.join(privileged)}):", *("    " + line for line in cut)] if privileged else cut
+    helper = ("def _safegen_allowed_fields(changes, allowed):",
+              "    # safegen exploit fix: an unprivileged caller sets only the fields the module's allow-list names",
+              "    if not isinstance(changes, dict):",
+              "        return changes",
+              "    return {key: value for key, value in changes.items() if key in allowed}",
+              "", "")
+    return insert_at_top(code, function, top, helper)

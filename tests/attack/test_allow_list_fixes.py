@@ -7,7 +7,7 @@ import pytest
 
 from safegen import astutil
 from safegen.attack import attack
-from safegen.attack.fix_urls import allowed_hosts, allowed_schemes, confine_urls
+from safegen.attack.fix_allow_lists import allowed_hosts, allowed_schemes, confine_urls
 from safegen.sandbox import Sandbox
 
 SETUP = ("from urllib.parse import urljoin, urlparse\n\n"
@@ -65,3 +65,30 @@ def test_a_url_check_refuses_other_hosts_and_schemes_and_a_validator_answers_fal
     assert fixed is not None
     is_safe = _load(setup, fixed)["is_safe"]
     assert is_safe("https://img.example.com/") is True and is_safe("https://evil.example/") is False  # type: ignore[operator]
+
+
+FIELDS_SETUP = 'EDITABLE_FIELDS = {"name", "position"}\n'
+UPDATE = ("def update_staff(staff: dict, changes: dict, is_admin: bool) -> dict:\n"
+          "    staff.update(changes)\n    return staff\n")
+
+
+def test_mass_assignment_is_cut_to_the_allow_list_for_unprivileged_callers(sandbox: Sandbox) -> None:
+    from safegen.attack.fix_allow_lists import keep_allowed_fields
+
+    requirement = "Apply the changes to a staff record; only admins may change every field."
+    assert attack(astutil.with_context(FIELDS_SETUP, UPDATE), requirement, sandbox=sandbox, name="update_staff",
+                  probes=["mass-assignment"]).exploits
+    fixed = keep_allowed_fields(UPDATE, "update_staff", FIELDS_SETUP)
+    assert fixed is not None and "if not (is_admin):" in fixed and "EDITABLE_FIELDS =" not in fixed
+    report = attack(astutil.with_context(FIELDS_SETUP, fixed), requirement, sandbox=sandbox, name="update_staff",
+                    probes=["mass-assignment"])
+    assert report.exploits == () and report.errors == () and report.executions > 0, report
+    update = _load(FIELDS_SETUP, fixed)["update_staff"]
+    record = {"name": "Ann", "position": "dev", "salary": 1}
+    assert update(dict(record), {"name": "Bo", "salary": 9}, False) == {"name": "Bo", "position": "dev",  # type: ignore[operator]
+                                                                         "salary": 1}
+    assert update(dict(record), {"salary": 9}, True)["salary"] == 9  # type: ignore[operator,index]
+    staff_record = UPDATE.replace("is_admin: bool", "staff_id: int")  # no privilege flag: everyone is cut
+    fixed = keep_allowed_fields(staff_record, "update_staff", FIELDS_SETUP)
+    assert fixed is not None and "if not (" not in fixed and "changes = _safegen_allowed_fields(changes" in fixed
+    assert keep_allowed_fields(UPDATE, "update_staff", "") is None  # no allow-list: not ours to choose
