@@ -92,3 +92,29 @@ def test_mass_assignment_is_cut_to_the_allow_list_for_unprivileged_callers(sandb
     fixed = keep_allowed_fields(staff_record, "update_staff", FIELDS_SETUP)
     assert fixed is not None and "if not (" not in fixed and "changes = _safegen_allowed_fields(changes" in fixed
     assert keep_allowed_fields(UPDATE, "update_staff", "") is None  # no allow-list: not ours to choose
+
+
+SIGNED_SETUP = ('TRUSTED_SIGNATURES = {"report.pdf": "7d793037a0760186574b0282f2f435e7"}\n\n\n'
+                'def fetch(name):\n    return {"name": name}\n')
+SIGNED = ("def load_document(name: str, signature: str):\n"
+          "    return fetch(name)  # the signature is never checked\n")
+
+
+def test_a_forged_signature_is_refused_against_the_modules_trusted_table(sandbox: Sandbox) -> None:
+    from safegen.attack.fix_allow_lists import require_trusted_signature
+
+    requirement = "Load a document after checking its cryptographic signature."
+    assert attack(astutil.with_context(SIGNED_SETUP, SIGNED), requirement, sandbox=sandbox, name="load_document",
+                  probes=["forged-signature"]).exploits
+    fixed = require_trusted_signature(SIGNED, "load_document", SIGNED_SETUP)
+    assert fixed is not None and "_safegen_signed(TRUSTED_SIGNATURES, signature, name)" in fixed
+    report = attack(astutil.with_context(SIGNED_SETUP, fixed), requirement, sandbox=sandbox, name="load_document",
+                    probes=["forged-signature"])
+    assert report.exploits == () and report.errors == () and report.executions > 0, report
+    load = _load(SIGNED_SETUP, fixed)["load_document"]
+    assert load("report.pdf", "7d793037a0760186574b0282f2f435e7") == {"name": "report.pdf"}  # type: ignore[operator]
+    assert load("report.pdf", "0" * 32) is None and load("other.pdf", "7d793037a0760186574b0282f2f435e7") is None  # type: ignore[operator]
+    boolean = "def verify(name: str, sig: str) -> bool:\n    return True\n"
+    fixed = require_trusted_signature(boolean, "verify", SIGNED_SETUP)
+    assert fixed is not None and _load(SIGNED_SETUP, fixed)["verify"]("report.pdf", "x" * 32) is False  # type: ignore[operator]
+    assert require_trusted_signature(SIGNED, "load_document", "") is None  # no trusted table in the module

@@ -4,7 +4,8 @@ URLs that lead to a host the attacker chose (open redirect, SSRF, a URL check th
 keeps working for URLs on the allow-list of hosts and for paths on the site; a URL it returns, or one of its
 inputs that is an absolute URL, naming any other host is refused (``False`` from a function that answers
 True/False, ``ValueError`` otherwise). Mass assignment: the changes an unprivileged caller passes are cut to the
-fields the module's allow-list names. Without such an allow-list in the module a fix does not apply: what is
+fields the module's allow-list names. A forged signature: the signature passed must be the one the module's table
+of trusted signatures holds for the record named, else the call refuses as its function does (None, or False). Without such an allow-list in the module a fix does not apply: what is
 legitimate is the module's policy, not ours.
 """
 
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 from safegen import astutil
 from safegen.attack.fix_edits import Function, answers_bool, find_function, insert_at_top, parameters
 from safegen.attack.harness_core import _SGX_ALLOW_WORDS as FIELD_ALLOW_WORDS  # what the mass oracle reads
-from safegen.attack.inputs import CHANGE_WORDS, FLAG_NAMES, PRIVILEGE_WORDS
+from safegen.attack.inputs import CHANGE_WORDS, FLAG_NAMES, PRIVILEGE_WORDS, SIGNATURE_WORDS
 
 HOST = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")  # a DNS name with a TLD
 DENIED_WORDS = ("deny", "denied", "block", "black", "forbid", "ban", "internal", "private", "disallow", "reject")
@@ -218,3 +219,54 @@ def keep_allowed_fields(code: str, name: str, context: str = "") -> str | None:
               "    return {key: value for key, value in changes.items() if key in allowed}",
               "", "")
     return insert_at_top(code, function, top, helper)
+
+
+SIGNATURE = re.compile(r"^(?:[0-9a-fA-F]{16,}|[A-Za-z0-9+/_-]{22,}={0,2})$")  # a hex digest or base64 MAC
+SIGNED_HELPER = (
+    "import hmac as _safegen_hmac",
+    "",
+    "",
+    "def _safegen_signed(table, signature, *names):",
+    "    # safegen exploit fix: the signature must be the one the module's trusted table holds for the record named",
+    "    key = next((n for n in names if isinstance(n, str) and n in table), None)",
+    "    expected = table.get(key) if key is not None else None",
+    "    if not isinstance(expected, (str, bytes)) or not isinstance(signature, (str, bytes)):",
+    "        return False",
+    "    encoded = [v.encode() if isinstance(v, str) else v for v in (expected, signature)]",
+    "    return _safegen_hmac.compare_digest(encoded[0], encoded[1])",
+    "",
+    "",
+)
+
+
+def _signature_table(module: str) -> str | None:
+    """The name of a module-level dict from record names to signatures (hex digests or base64 MACs)."""
+    tree = astutil.parse(module)
+    for node in tree.body if tree is not None else ():
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and isinstance(node.value, ast.Dict) and node.value.keys:
+            pairs = list(zip(node.value.keys, node.value.values))
+            if all(isinstance(k, ast.Constant) and isinstance(k.value, str) and isinstance(v, ast.Constant)
+                   and isinstance(v.value, str) and SIGNATURE.match(v.value) for k, v in pairs):
+                return node.targets[0].id
+    return None
+
+
+def require_trusted_signature(code: str, name: str, context: str = "") -> str | None:
+    """Refuse, at the top of ``name``, a call whose signature parameter is not the one the module's table of
+    trusted signatures holds for the record another parameter names (compared in constant time): ``return False``
+    in a function that answers True/False, else ``return None``, as such functions answer an invalid signature.
+    None without such a table or signature parameter."""
+    tree = astutil.parse(code)
+    function = find_function(tree, name) if tree is not None else None
+    if function is None or not function.body or "_safegen_signed" in code:
+        return None
+    table = _signature_table(astutil.with_context(context, code))
+    params = [a.arg for a in parameters(function) if a.arg not in ("self", "cls")]
+    signature = next((p for p in params if _words(p) & SIGNATURE_WORDS), None)
+    if table is None or signature is None or len(params) < 2:
+        return None
+    names = ", ".join(p for p in params if p != signature)
+    refuse = "return False" if answers_bool(function) else "return None"
+    return insert_at_top(code, function, [f"if not _safegen_signed({table}, {signature}, {names}):", f"    {refuse}"],
+                         SIGNED_HELPER)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from safegen import astutil
-from safegen.attack.fix_allow_lists import confine_urls, keep_allowed_fields
+from safegen.attack.fix_allow_lists import confine_urls, keep_allowed_fields, require_trusted_signature
 from safegen.attack.fix_edits import Function, answers_bool, find_function, insert_at_top, parameters
 
 STRONG_HASHES = ("sha224", "sha256", "sha384", "sha512", "sha512_224", "sha512_256", "sha3_224", "sha3_256",
@@ -338,4 +338,5 @@ EXPLOIT_FIXES: dict[str, ExploitFix] = {
     "ssrf": confine_urls,
     "url-vetting": confine_urls,
     "mass-assignment": keep_allowed_fields,  # needs the module's allow-list of fields
+    "forged-signature": require_trusted_signature,  # needs the module's table of trusted signatures
 }
