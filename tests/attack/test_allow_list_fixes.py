@@ -24,6 +24,18 @@ def _load(context: str, code: str) -> dict[str, object]:
     return namespace
 
 
+def _fixed_in_setup(setup: str, code: str, name: str, probe: str, sandbox: Sandbox, requirement: str) -> str:
+    """The probe's fix of ``code`` run after ``setup``: the probe confirms the original and nothing in the fixed one."""
+    from safegen.attack.fixes import EXPLOIT_FIXES
+
+    assert attack(astutil.with_context(setup, code), requirement, sandbox=sandbox, name=name, probes=[probe]).exploits
+    fixed = EXPLOIT_FIXES[probe](code, name, setup)
+    assert fixed is not None
+    report = attack(astutil.with_context(setup, fixed), requirement, sandbox=sandbox, name=name, probes=[probe])
+    assert report.exploits == () and report.errors == () and report.executions > 0, report
+    return fixed
+
+
 def test_the_allow_list_comes_from_the_module_and_a_deny_list_is_not_one() -> None:
     assert allowed_hosts(SETUP) == ("partner.example.org", "trusted.example.com")
     assert allowed_hosts("HOSTS = ('https://api.example.com/v1', 'cdn.example.net')\nFILES = ['a.txt', 'b']\n") == (
@@ -75,14 +87,9 @@ UPDATE = ("def update_staff(staff: dict, changes: dict, is_admin: bool) -> dict:
 def test_mass_assignment_is_cut_to_the_allow_list_for_unprivileged_callers(sandbox: Sandbox) -> None:
     from safegen.attack.fix_allow_lists import keep_allowed_fields
 
-    requirement = "Apply the changes to a staff record; only admins may change every field."
-    assert attack(astutil.with_context(FIELDS_SETUP, UPDATE), requirement, sandbox=sandbox, name="update_staff",
-                  probes=["mass-assignment"]).exploits
-    fixed = keep_allowed_fields(UPDATE, "update_staff", FIELDS_SETUP)
-    assert fixed is not None and "if not (is_admin):" in fixed and "EDITABLE_FIELDS =" not in fixed
-    report = attack(astutil.with_context(FIELDS_SETUP, fixed), requirement, sandbox=sandbox, name="update_staff",
-                    probes=["mass-assignment"])
-    assert report.exploits == () and report.errors == () and report.executions > 0, report
+    fixed = _fixed_in_setup(FIELDS_SETUP, UPDATE, "update_staff", "mass-assignment", sandbox,
+                            "Apply the changes to a staff record; only admins may change every field.")
+    assert "if not (is_admin):" in fixed and "EDITABLE_FIELDS =" not in fixed
     update = _load(FIELDS_SETUP, fixed)["update_staff"]
     record = {"name": "Ann", "position": "dev", "salary": 1}
     assert update(dict(record), {"name": "Bo", "salary": 9}, False) == {"name": "Bo", "position": "dev",  # type: ignore[operator]
@@ -103,14 +110,9 @@ SIGNED = ("def load_document(name: str, signature: str):\n"
 def test_a_forged_signature_is_refused_against_the_modules_trusted_table(sandbox: Sandbox) -> None:
     from safegen.attack.fix_allow_lists import require_trusted_signature
 
-    requirement = "Load a document after checking its cryptographic signature."
-    assert attack(astutil.with_context(SIGNED_SETUP, SIGNED), requirement, sandbox=sandbox, name="load_document",
-                  probes=["forged-signature"]).exploits
-    fixed = require_trusted_signature(SIGNED, "load_document", SIGNED_SETUP)
-    assert fixed is not None and "_safegen_signed(TRUSTED_SIGNATURES, signature, name)" in fixed
-    report = attack(astutil.with_context(SIGNED_SETUP, fixed), requirement, sandbox=sandbox, name="load_document",
-                    probes=["forged-signature"])
-    assert report.exploits == () and report.errors == () and report.executions > 0, report
+    fixed = _fixed_in_setup(SIGNED_SETUP, SIGNED, "load_document", "forged-signature", sandbox,
+                            "Load a document after checking its cryptographic signature.")
+    assert "_safegen_signed(TRUSTED_SIGNATURES, signature, name)" in fixed
     load = _load(SIGNED_SETUP, fixed)["load_document"]
     assert load("report.pdf", "7d793037a0760186574b0282f2f435e7") == {"name": "report.pdf"}  # type: ignore[operator]
     assert load("report.pdf", "0" * 32) is None and load("other.pdf", "7d793037a0760186574b0282f2f435e7") is None  # type: ignore[operator]
