@@ -1,4 +1,4 @@
-"""safegen (the default, v10): the plain model's answer, then the execution-grounded checks that measured a gain.
+"""safegen (the default, v12): the plain model's answer, then the execution-grounded checks that measured a gain.
 
 Chosen on the SecCodePLT dev sample, where executable tests judge: the answer of a plain prompt, attacked in the
 sandbox (appended to the task's setup, as it will run); a confirmed exploit is fixed mechanically where its
