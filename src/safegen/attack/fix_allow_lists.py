@@ -5,8 +5,8 @@ keeps working for URLs on the allow-list of hosts and for paths on the site; a U
 inputs that is an absolute URL, naming any other host is refused (``False`` from a function that answers
 True/False, ``ValueError`` otherwise). Mass assignment: the changes an unprivileged caller passes are cut to the
 fields the module's allow-list names. A forged signature: the signature passed must be the one the module's table
-of trusted signatures holds for the record named, else the call refuses as its function does (None, or False). Without such an allow-list in the module a fix does not apply: what is
-legitimate is the module's policy, not ours.
+of trusted signatures holds for the record named, else the call refuses as its function does (None, or False).
+Without such a list or table in the module a fix does not apply: what is legitimate is the module's policy, not ours.
 """
 
 from __future__ import annotations

@@ -211,7 +211,7 @@ def decode_before_validating(code: str, name: str) -> str | None:
     refuse = "return False" if answers_bool(function) else 'raise ValueError("invalid input")'
     checks = " or ".join(f"_safegen_refused({p}, {_names_a_path(p)})" for p in params)
     return insert_at_top(code, function, [f"if {checks}:", f"    {refuse}"]
-                          + [f"{p} = _safegen_decoded({p})" for p in params], DECODE_HELPER)
+                         + [f"{p} = _safegen_decoded({p})" for p in params], DECODE_HELPER)
 
 
 ONE_LINE_HELPER = (
