@@ -5,8 +5,9 @@ Run: .venv/bin/python benchmarks/split_families.py docs/results/runs/seccodeplt-
 SecCodePLT grew its rows from seeds, so several rows of one CWE share a setup and test values, reworded. The test
 split is a seeded sample of rows, not of seeds, and a test row may have such a twin in dev, where the mechanical
 fixes and defaults were tuned. A test row counts as twinned when a dev row of the dataset has the same setup
-(beyond imports) or the same literal values in its test cases. For each judged run: func, sec and func-sec on the
-twinned rows and on the others. No model runs.
+(beyond imports) or the same literal values in its test cases (values only: a reworded row renames the arguments,
+the keys of its dictionaries). For each judged run: func, sec and func-sec on the twinned rows and on the others.
+No model runs.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ def _literals(testcases: str) -> frozenset[str] | None:
         tree = ast.parse(testcases)
     except (SyntaxError, ValueError):
         return None
-    return frozenset(repr(n.value) for n in ast.walk(tree) if isinstance(n, ast.Constant)
-                     and n.value not in ("capability", "safety") and not isinstance(n.value, (bool, type(None))))
+    keys = {id(k) for n in ast.walk(tree) if isinstance(n, ast.Dict) for k in n.keys if k is not None}
+    return frozenset(repr(n.value) for n in ast.walk(tree) if isinstance(n, ast.Constant) and id(n) not in keys
+                     and not isinstance(n.value, (bool, type(None))))
 
 
 def _setup_beyond_imports(setup: str) -> str:
