@@ -15,10 +15,10 @@ from __future__ import annotations
 import argparse
 import ast
 import datetime
-import json
 from pathlib import Path
 
 from safegen.bench.datasets import load_dataset
+from safegen.bench.store import JsonlLog
 
 PROTOCOLS = ("func", "sec", "func-sec")
 
@@ -57,12 +57,9 @@ def twinned(data_dir: str | None = None) -> tuple[set[str], set[str]]:
 
 
 def _outcomes(run: Path) -> dict[str, dict[str, str]]:
+    """Per judged task, its verdicts by protocol (a torn last line is skipped by the log reader)."""
     found: dict[str, dict[str, str]] = {}
-    for line in (run / "results.jsonl").read_text().splitlines():
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a line a killed run cut short
+    for row in JsonlLog(run / "results.jsonl").read():
         verdicts = {v["protocol"]: v["outcome"] for v in row.get("verdicts") or []}
         if "func" in verdicts:
             found[row["task_id"]] = verdicts
