@@ -48,6 +48,13 @@ def test_unusable_agent_answers_add_a_note_and_no_input(sandbox: Sandbox, reply:
     assert report.notes == ("attacker agent: the model proposed no usable input",)
 
 
+def test_a_model_that_fails_leaves_the_attack_incomplete_never_survived(sandbox: Sandbox) -> None:
+    backend = FakeBackend([])  # no scripted reply: the call raises BackendError, as an unreachable server does
+    report = attack(PREFIXED_SQL_FIXED, "Find an order by reference", sandbox=sandbox, backend=backend)
+    assert report.exploits == () and report.agent_inputs == 0 and not report.survived
+    assert [e for e in report.errors if e.startswith("attacker agent: the model failed: ")]
+
+
 def test_the_agent_is_not_asked_when_every_probe_is_confirmed(sandbox: Sandbox) -> None:
     code = "import os\n\ndef show(name: str) -> int:\n    return os.system('cat ' + name)\n"
     backend = FakeBackend([])

@@ -55,6 +55,13 @@ def test_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert main(["attack", "-q", str(broken)]) == 2
     assert "error: the code cannot be imported in the sandbox" in capsys.readouterr().out
     assert main(["attack", "-q", str(broken), "--probe", "no-such-probe"]) == 2
+    capsys.readouterr()
+    unparsable = tmp_path / "unparsable.py"
+    unparsable.write_text("import os\n\ndef run(cmd: str:\n    return os.system(cmd)\n")
+    assert main(["attack", "-q", str(unparsable)]) == 2
+    out = capsys.readouterr().out
+    assert "error: nothing to attack: the code does not parse (line 3: " in out
+    assert out.rstrip().endswith("not a pass.")  # never reads as a clean result
 
 
 def test_the_probes_can_be_listed_as_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -106,12 +106,14 @@ def _plan(probe: Probe, target: Target, value: Any) -> Plan | None:
 
 
 def agent_plans(backend: LLMBackend, code: str, requirement: str, targets: Sequence[Target],
-                probes: Sequence[Probe], confirmed: set[tuple[str, str]]) -> tuple[list[Plan], list[str]]:
-    """The model's exploit inputs for the probes not yet confirmed; (plans, notes on what went wrong)."""
+                probes: Sequence[Probe], confirmed: set[tuple[str, str]]) -> tuple[list[Plan], list[str], list[str]]:
+    """The model's exploit inputs for the probes not yet confirmed; (plans, notes on what went wrong, errors).
+
+    A model that fails is an error (the attack asked for is incomplete); an unusable answer is only a note."""
     open_probes = [p for p in probes if p.kind != PRINCIPAL and p.oracle in GOALS
                    and any((p.id, t.label) not in confirmed for t in targets)]
     if not open_probes:
-        return [], []
+        return [], [], []
     goals = "\n".join(f"- {p.id}: CWE-{p.cwe} {p.title}: {GOALS[p.oracle]}" for p in open_probes)
     prompt = PROMPT.format(requirement=requirement.strip() or "(none given)", code=code.strip()[:6000],
                            targets="\n".join(_describe(t) for t in targets), goals=goals, n=MAX_PROPOSALS)
@@ -119,7 +121,7 @@ def agent_plans(backend: LLMBackend, code: str, requirement: str, targets: Seque
         completions = backend.complete([ChatMessage("system", SYSTEM), ChatMessage("user", prompt)],
                                        GenerationParams(n=1, temperature=0.0, max_tokens=MAX_TOKENS))
     except SafegenError as exc:
-        return [], [f"attacker agent: the model failed: {exc}"]
+        return [], [], [f"attacker agent: the model failed: {exc}"]
     text = completions[0].text if completions else ""
     by_probe = {p.id: p for p in open_probes}
     by_target = {_name(t): t for t in targets}
@@ -133,4 +135,4 @@ def agent_plans(backend: LLMBackend, code: str, requirement: str, targets: Seque
         if plan is not None:
             plans.append(plan)
     notes = [] if plans else ["attacker agent: the model proposed no usable input"]
-    return plans, notes
+    return plans, notes, []

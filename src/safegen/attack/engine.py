@@ -189,6 +189,12 @@ def attack(code: str, task: Task | str | None = None, *, sandbox: Sandbox, backe
         name = task.entry_point
     targets = find_targets(code, name)
     if not targets:
+        try:
+            compile(code, "target.py", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as exc:
+            reason = f"line {exc.lineno}: {exc.msg}" if isinstance(exc, SyntaxError) else str(exc)
+            return AttackReport(errors=(f"nothing to attack: the code does not parse ({reason})",),
+                                seconds=round(time.monotonic() - started, 3))
         what = f"no function or route named {name!r}" if name else "no public function or web route"
         return AttackReport(errors=(f"nothing to attack: the code defines {what}",),
                             seconds=round(time.monotonic() - started, 3))
@@ -201,10 +207,10 @@ def attack(code: str, task: Task | str | None = None, *, sandbox: Sandbox, backe
         from safegen.attack.agent import agent_plans
 
         confirmed = {(e.probe, e.target) for e in exploits}
-        extra, notes = agent_plans(backend, code, requirement, targets, chosen, confirmed)
+        extra, notes, agent_errors = agent_plans(backend, code, requirement, targets, chosen, confirmed)
         more, more_errors, more_runs = run_plans(sandbox, code, extra, timeout=timeout, budget=budget)
         exploits += more
-        errors += more_errors
+        errors += agent_errors + more_errors
         executions += more_runs
         agent_inputs = len(extra)
     return AttackReport(exploits=tuple(_unique(exploits)), probes=tuple(p.id for p in chosen),

@@ -94,7 +94,11 @@ def format_text(report: AttackReport, path: Path, sandboxed: bool) -> str:
     lines.extend(f"error: {error}" for error in report.errors)
     lines.extend(f"note: {note}" for note in report.notes)
     count = len(report.exploits)
-    lines.append(f"{count} exploit{'s' if count != 1 else ''} confirmed." if count else "No exploit confirmed.")
+    if count:
+        lines.append(f"{count} exploit{'s' if count != 1 else ''} confirmed.")
+    else:
+        lines.append("No exploit confirmed, but the attack was incomplete (errors above): not a pass."
+                     if report.errors else "No exploit confirmed.")
     return "\n".join(lines).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
