@@ -13,6 +13,10 @@ vulnerable versions confirmed (recall), patched versions confirmed (false alarms
 With ``--run`` the answers of a judged SecCodePLT run are attacked instead, and set beside the judge's sec@1
 verdict: exploits confirmed on answers that fail a safety case (caught), on answers that pass them all (false
 alarms) and none on answers that fail (missed). Tune probes on dev; report on test.
+     .venv/bin/python benchmarks/probe_recall.py --dataset securityeval [--output FILE]
+With ``--dataset securityeval`` (a development set) each task's insecure example code (``Insecure_code``) is
+attacked with the task's prompt as the requirement: web handlers and scripts rather than SecCodePLT's plain
+functions. It has no fixed twin, so this counts recall only, and names why each undecided attack stopped.
 """
 
 from __future__ import annotations
@@ -87,6 +91,39 @@ def run_agreement(folder: Path, data_dir: str | None) -> list[str]:
     return lines
 
 
+def securityeval_recall(data_dir: str | None) -> list[str]:
+    """The probes on SecurityEval's insecure examples: per CWE, rows, probed, confirmed, undecided (and why)."""
+    loaded = load_dataset("securityeval", data_dir=data_dir)
+    columns = ("rows", "probed", "confirmed", "undecided")
+    table: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(columns, 0))
+    reasons: dict[str, list[str]] = defaultdict(list)
+    with Sandbox.create(Settings()) as sandbox:
+        for number, task in enumerate(loaded.tasks, start=1):
+            code = loaded.judge_data[task.task_id].reference_code
+            if not code:
+                continue
+            report = attack(code, task, sandbox=sandbox)
+            row = table[int(task.cwe or 0)]
+            row["rows"] += 1
+            row["probed"] += bool(report.probes)
+            row["confirmed"] += bool(report.exploits)
+            if report.errors and not report.exploits:
+                row["undecided"] += 1
+                reasons[report.errors[0][:120]].append(task.task_id)
+            print(f"{number}/{len(loaded.tasks)} {task.task_id}: "
+                  f"{','.join(e.probe for e in report.exploits) or '-'}", file=sys.stderr, flush=True)
+    total = {c: sum(r[c] for r in table.values()) for c in columns}
+    lines = [f"probe_recall --dataset securityeval  {datetime.datetime.now().isoformat(timespec='seconds')}  "
+             "(SecurityEval's insecure example code attacked; no fixed twin, so recall only)",
+             "", f"{'CWE':<10}" + "".join(f"{c:>11}" for c in columns)]
+    lines += [f"CWE-{cwe:<6}" + "".join(f"{table[cwe][c]:>11}" for c in columns) for cwe in sorted(table)]
+    lines.append(f"{'all':<10}" + "".join(f"{total[c]:>11}" for c in columns))
+    lines += ["", "undecided, by the first error:"]
+    lines += [f"  {len(ids):>3}  {reason}: {', '.join(ids)}" for reason, ids in
+              sorted(reasons.items(), key=lambda item: -len(item[1]))]
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="dev", choices=("dev", "test", "dev-sample"))
@@ -97,7 +134,10 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=None, help="also write the figures to this file")
     parser.add_argument("--run", type=Path, default=None, help="attack a judged run's answers instead")
     parser.add_argument("--cwe", type=int, action="append", default=[], help="only rows of this CWE (repeatable)")
+    parser.add_argument("--dataset", default="seccodeplt", choices=("seccodeplt", "securityeval"))
     args = parser.parse_args()
+    if args.dataset == "securityeval":
+        return _emit(securityeval_recall(args.data_dir), args.output)
     if args.run is not None:
         return _emit(run_agreement(args.run, args.data_dir), args.output)
     loaded = load_dataset("seccodeplt", data_dir=args.data_dir)
