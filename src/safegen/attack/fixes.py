@@ -13,6 +13,7 @@ from pathlib import Path
 
 from safegen import astutil
 from safegen.attack.fix_allow_lists import confine_urls, keep_allowed_fields, require_trusted_signature
+from safegen.attack.fix_contract import keep_refusal_contract
 from safegen.attack.fix_edits import Function, answers_bool, find_function, insert_at_top, parameters
 
 STRONG_HASHES = ("sha224", "sha256", "sha384", "sha512", "sha512_224", "sha512_256", "sha3_224", "sha3_256",
@@ -340,3 +341,13 @@ EXPLOIT_FIXES: dict[str, ExploitFix] = {
     "mass-assignment": keep_allowed_fields,  # needs the module's allow-list of fields
     "forged-signature": require_trusted_signature,  # needs the module's table of trusted signatures
 }
+
+
+def apply_exploit_fix(probe: str, code: str, name: str, context: str = "", requirement: str = "") -> str | None:
+    """The fix of ``probe``'s exploit in ``name`` (None when there is none or it does not apply); a refusal it
+    writes in answers as the requirement states for rejected input (attack/fix_contract.py)."""
+    fix = EXPLOIT_FIXES.get(probe)
+    fixed = fix(code, name, context) if fix is not None else None
+    if fixed is None:
+        return None
+    return keep_refusal_contract(fixed, name, requirement) or fixed

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from safegen.attack.engine import attack
-from safegen.attack.fixes import EXPLOIT_FIXES
+from safegen.attack.fixes import EXPLOIT_FIXES, apply_exploit_fix
 from safegen.attack.ordinary import behaviour, broken
 from safegen.attack.report import AttackReport, Exploit
 from safegen.backends.interface import LLMBackend
@@ -53,8 +53,8 @@ def fix_exploits(code: str, requirement: str, report: AttackReport, *, sandbox: 
         where = f"{probe} in {', '.join(functions)}"
         fix = EXPLOIT_FIXES.get(probe)
         candidate = code
-        for function in functions if fix is not None else ():
-            candidate = fix(candidate, function, "") or candidate  # type: ignore[misc]  # the file is the module
+        for function in functions if fix is not None else ():  # the file is the module: no setup before it
+            candidate = apply_exploit_fix(probe, candidate, function, "", requirement) or candidate
         if candidate == code:
             left.append(f"{where}: {'no mechanical fix' if fix is None else 'the fix does not apply'}")
             continue

@@ -29,6 +29,7 @@ _SAFEGEN_OPERATORS = {
 }
 _SAFEGEN_MAX_EXPONENT = 1000  # 9 ** 9 ** 9 would hang the caller
 _SAFEGEN_MAX_REPEAT = 1_000_000  # items a sequence may be repeated into, bits a number may be shifted by
+_SAFEGEN_REFUSALS = []  # each refusal's message, for the requirement's answer to it (attack/fix_contract.py)
 
 
 class _SafegenUnparsable(SyntaxError, ValueError):
@@ -47,7 +48,8 @@ def _safegen_parse(source, mode):
 
 
 def _safegen_refuse(node):
-    raise ValueError(f"{type(node).__name__} is not allowed in evaluated input")
+    _SAFEGEN_REFUSALS.append(f"{type(node).__name__} is not allowed in evaluated input")
+    raise ValueError(_SAFEGEN_REFUSALS[-1])
 
 
 def _safegen_bounded(op, left, right):

@@ -195,11 +195,12 @@ def exploit_fix(state: RunState, candidate: Candidate) -> Candidate | None:
 
 def _fixed_for(state: RunState, candidate: Candidate, probe: str) -> Candidate | None:
     """``candidate`` with the fix of ``probe``'s exploit, if it applies and is kept."""
-    from safegen.attack.fixes import EXPLOIT_FIXES
+    from safegen.attack.fixes import apply_exploit_fix
     from safegen.strategies import stages
 
     try:
-        fixed = EXPLOIT_FIXES[probe](candidate.code, state.entry_point or "", state.task.context)
+        fixed = apply_exploit_fix(probe, candidate.code, state.entry_point or "", state.task.context,
+                                  state.task.requirement)
     except Exception as exc:  # noqa: BLE001 - a fix that breaks is recorded and leaves the candidate as it was
         state.note_error(f"exploit fix {probe} on {candidate.candidate_id} failed: {type(exc).__name__}: {exc}")
         return None
