@@ -1,9 +1,10 @@
-"""safegen (the default, v12): the plain model's answer, then the execution-grounded checks that measured a gain.
+"""safegen (the default, v13): the plain model's answer, then the execution-grounded checks that measured a gain.
 
 Chosen on the SecCodePLT dev sample, where executable tests judge: the answer of a plain prompt, attacked in the
 sandbox (appended to the task's setup, as it will run); a confirmed exploit is fixed mechanically where its
 probe has a fix, and the model repairs what is left with the reproducer (never worse; a second mechanical pass
-follows); the verified rule fixes apply to the findings left. Fixes first measured the same verdicts as the
+follows; a refusal it writes answers as the requirement states for rejected input); the verified rule fixes
+apply to the findings left. Fixes first measured the same verdicts as the
 model first at two thirds of the LLM calls. Derived tests stay off (with one answer they cannot outvote it).
 docs/results/README.md gives the runs behind the choice; the former default, driven by static findings, is
 ``safegen-static``.
