@@ -82,13 +82,20 @@ def run_agreement(folder: Path, data_dir: str | None) -> list[str]:
             counts["undecided"] += bool(report.errors) and not confirmed
             print(f"{number}/{len(rows)} {task.task_id} sec {sec}: "
                   f"{','.join(e.probe for e in report.exploits) or '-'}", file=sys.stderr, flush=True)
+    return _table(f"probe_recall --run {folder.name}  {_now()}  "
+                  "(the run's final answers attacked, beside the SecCodePLT judge's sec verdict)", columns, table, 13)
+
+
+def _now() -> str:
+    return datetime.datetime.now().isoformat(timespec="seconds")
+
+
+def _table(heading: str, columns: tuple[str, ...], table: dict[int, dict[str, int]], width: int) -> list[str]:
+    """The heading, then a row of counts per CWE and one for all of them."""
     total = {c: sum(r[c] for r in table.values()) for c in columns}
-    lines = [f"probe_recall --run {folder.name}  {datetime.datetime.now().isoformat(timespec='seconds')}  "
-             "(the run's final answers attacked, beside the SecCodePLT judge's sec verdict)",
-             "", f"{'CWE':<9}" + "".join(f"{c:>13}" for c in columns)]
-    lines += [f"CWE-{cwe:<5}" + "".join(f"{table[cwe][c]:>13}" for c in columns) for cwe in sorted(table)]
-    lines.append(f"{'all':<9}" + "".join(f"{total[c]:>13}" for c in columns))
-    return lines
+    lines = [heading, "", f"{'CWE':<9}" + "".join(f"{c:>{width}}" for c in columns)]
+    lines += [f"CWE-{cwe:<5}" + "".join(f"{table[cwe][c]:>{width}}" for c in columns) for cwe in sorted(table)]
+    return lines + [f"{'all':<9}" + "".join(f"{total[c]:>{width}}" for c in columns)]
 
 
 def securityeval_recall(data_dir: str | None) -> list[str]:
@@ -112,12 +119,8 @@ def securityeval_recall(data_dir: str | None) -> list[str]:
                 reasons[report.errors[0][:120]].append(task.task_id)
             print(f"{number}/{len(loaded.tasks)} {task.task_id}: "
                   f"{','.join(e.probe for e in report.exploits) or '-'}", file=sys.stderr, flush=True)
-    total = {c: sum(r[c] for r in table.values()) for c in columns}
-    lines = [f"probe_recall --dataset securityeval  {datetime.datetime.now().isoformat(timespec='seconds')}  "
-             "(SecurityEval's insecure example code attacked; no fixed twin, so recall only)",
-             "", f"{'CWE':<10}" + "".join(f"{c:>11}" for c in columns)]
-    lines += [f"CWE-{cwe:<6}" + "".join(f"{table[cwe][c]:>11}" for c in columns) for cwe in sorted(table)]
-    lines.append(f"{'all':<10}" + "".join(f"{total[c]:>11}" for c in columns))
+    lines = _table(f"probe_recall --dataset securityeval  {_now()}  "
+                   "(SecurityEval's insecure example code attacked; no fixed twin, so recall only)", columns, table, 11)
     lines += ["", "undecided, by the first error:"]
     lines += [f"  {len(ids):>3}  {reason}: {', '.join(ids)}" for reason, ids in
               sorted(reasons.items(), key=lambda item: -len(item[1]))]
@@ -163,13 +166,9 @@ def main() -> int:
                              + (f"; errors {report.errors[0][:160]}" if report.errors else ""))
             print(f"{number}/{len(chosen)} {ident} CWE-{cwe_of[ident]}", *(notes if args.verbose else ()),
                   sep="\n  " if args.verbose else " ", file=sys.stderr, flush=True)
-    total = {c: sum(r[c] for r in table.values()) for c in COLUMNS}
-    lines = [f"probe_recall  {datetime.datetime.now().isoformat(timespec='seconds')}  split {args.split}, "
-             f"{args.per_cwe or 'all'} rows per CWE (seed {args.seed}); SecCodePLT's vulnerable and patched reference code",
-             "", f"{'CWE':<9}" + "".join(f"{c:>22}" for c in COLUMNS)]
-    lines += [f"CWE-{cwe:<5}" + "".join(f"{table[cwe][c]:>22}" for c in COLUMNS) for cwe in sorted(table)]
-    lines.append(f"{'all':<9}" + "".join(f"{total[c]:>22}" for c in COLUMNS))
-    return _emit(lines, args.output)
+    return _emit(_table(f"probe_recall  {_now()}  split {args.split}, {args.per_cwe or 'all'} rows per CWE "
+                        f"(seed {args.seed}); SecCodePLT's vulnerable and patched reference code", COLUMNS, table, 22),
+                 args.output)
 
 
 def _emit(lines: list[str], output: Path | None) -> int:
