@@ -263,7 +263,7 @@ def _redirect_calls(code: str, tree: ast.Module, calls: dict[ast.expr, str], hel
         at = first.decorator_list[0].lineno - 1
     else:
         at = first.lineno - 1
-    fixed = "".join(split[:at]) + ("\n" if at and not split[at - 1].endswith("\n") else "") + "\n" + \
+    fixed = "".join(split[:at]) + ("\n" if at and not split[at - 1].endswith("\n") else "") + ("\n" if at else "") + \
         helper.strip("\n") + "\n\n\n" + "".join(split[at:])
     return fixed if astutil.parse(fixed) is not None else None
 
