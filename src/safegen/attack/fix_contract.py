@@ -14,7 +14,7 @@ import builtins
 import re
 
 from safegen import astutil
-from safegen.attack.fix_edits import find_function
+from safegen.attack.fix_edits import find_function, first_line
 
 # Words by which a requirement names the input a function must reject, strongest first: a line that names the
 # rejected input in these words is the contract for what the fix refuses (measured on the SecCodePLT dev sample).
@@ -81,6 +81,6 @@ def keep_refusal_contract(code: str, name: str, requirement: str) -> str | None:
     if contract is None or function is None or f"{REFUSALS} = " not in code or "_safegen_keep_contract" in code:
         return None
     lines = code.splitlines()
-    start = (function.decorator_list[0].lineno if function.decorator_list else function.lineno) - 1
+    start = first_line(function) - 1
     fixed = "\n".join(lines[:start] + list(_wrapper(contract)) + ["@_safegen_keep_contract"] + lines[start:]) + "\n"
     return fixed if astutil.parse(fixed) is not None else None

@@ -18,6 +18,12 @@ def find_function(tree: ast.Module, name: str) -> Function | None:
     return next((f for f in astutil.top_functions(tree) if f.name == name), None)
 
 
+def first_line(node: ast.stmt) -> int:
+    """The 1-based line a statement starts on, its decorators included."""
+    decorators: list[ast.expr] = getattr(node, "decorator_list", [])
+    return min([node.lineno, *(d.lineno for d in decorators)])
+
+
 def insert_at_top(code: str, function: Function, lines_at_top: list[str],
                   module_lines: tuple[str, ...] = ()) -> str | None:
     """``code`` with ``lines_at_top`` (unindented) first in the function's body, after its docstring, and
@@ -28,7 +34,7 @@ def insert_at_top(code: str, function: Function, lines_at_top: list[str],
         return None
     lines = code.splitlines()
     indent = " " * first.col_offset
-    start = (function.decorator_list[0].lineno if function.decorator_list else function.lineno) - 1
+    start = first_line(function) - 1
     head, middle, tail = lines[:start], lines[start:first.lineno - 1], lines[first.lineno - 1:]
     fixed = "\n".join(head + list(module_lines) + middle + [indent + line for line in lines_at_top] + tail) + "\n"
     return fixed if astutil.parse(fixed) is not None else None

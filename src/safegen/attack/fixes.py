@@ -14,7 +14,7 @@ from pathlib import Path
 from safegen import astutil
 from safegen.attack.fix_allow_lists import confine_urls, keep_allowed_fields, require_trusted_signature
 from safegen.attack.fix_contract import keep_refusal_contract
-from safegen.attack.fix_edits import Function, answers_bool, find_function, insert_at_top, parameters
+from safegen.attack.fix_edits import Function, answers_bool, find_function, first_line, insert_at_top, parameters
 
 STRONG_HASHES = ("sha224", "sha256", "sha384", "sha512", "sha512_224", "sha512_256", "sha3_224", "sha3_256",
                  "sha3_384", "sha3_512", "blake2b", "blake2s")
@@ -257,12 +257,7 @@ def _redirect_calls(code: str, tree: ast.Module, calls: dict[ast.expr, str], hel
     split = b"".join(lines).decode().splitlines(keepends=True)
     first = next((n for n in tree.body if not isinstance(n, (ast.Import, ast.ImportFrom))
                   and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))), None)
-    if first is None:
-        at = len(split)
-    elif isinstance(first, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and first.decorator_list:
-        at = first.decorator_list[0].lineno - 1
-    else:
-        at = first.lineno - 1
+    at = len(split) if first is None else first_line(first) - 1
     fixed = "".join(split[:at]) + ("\n" if at and not split[at - 1].endswith("\n") else "") + ("\n" if at else "") + \
         helper.strip("\n") + "\n\n\n" + "".join(split[at:])
     return fixed if astutil.parse(fixed) is not None else None

@@ -51,12 +51,11 @@ def fix_exploits(code: str, requirement: str, report: AttackReport, *, sandbox: 
     for probe in dict.fromkeys(e.probe for e in report.exploits):
         functions = tuple(dict.fromkeys(function_of(e) for e in report.exploits if e.probe == probe))
         where = f"{probe} in {', '.join(functions)}"
-        fix = EXPLOIT_FIXES.get(probe)
         candidate = code
-        for function in functions if fix is not None else ():  # the file is the module: no setup before it
+        for function in functions:  # the file is the module: no setup before it
             candidate = apply_exploit_fix(probe, candidate, function, "", requirement) or candidate
         if candidate == code:
-            left.append(f"{where}: {'no mechanical fix' if fix is None else 'the fix does not apply'}")
+            left.append(f"{where}: {'the fix does not apply' if probe in EXPLOIT_FIXES else 'no mechanical fix'}")
             continue
         again = attack(candidate, requirement, sandbox=sandbox, backend=backend, name=name, probes=probes)
         new_kinds = {e.probe for e in again.exploits} - {e.probe for e in report.exploits}
