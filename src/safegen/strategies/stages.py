@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 from safegen.backends.interface import ChatMessage, Completion, GenerationParams
 from safegen.errors import ExtractionError, SafegenError
 from safegen.prompts import templates
-from safegen.strategies import codecheck, postprocess, verification
+from safegen.strategies import codecheck, completeness, postprocess, verification
 from safegen.strategies.state import RunState
 from safegen.types import (
     AnalyzerFailure,
@@ -280,15 +280,17 @@ def selection_key(state: RunState, candidate: Candidate, *, use_score: bool = Fa
     among equally clean versions the one that works wins; the score only breaks the remaining ties.
 
     With ``evidence_first`` (strategies/verification.py) executed evidence comes before the verdict: the
-    visible and trusted derived tests pass, then the attacks fail, then the verdict and the rest."""
-    signature_bad = 0 if state.signature_ok(candidate) else 1
+    visible and trusted derived tests pass, then the attacks fail, then the verdict and the rest. With
+    ``completion`` code that cannot run as written (strategies/completeness.py) follows right after the
+    entry point."""
+    runs = (0 if state.signature_ok(candidate) else 1, completeness.incomplete(state, candidate))
     learned = candidate.score if use_score and candidate.score is not None else 0.0
     tests_bad = 1 if fails_tests(candidate) else 0
     if state.verify.evidence_first:
-        return (signature_bad, tests_bad, *verification.evidence_key(candidate), *verdict_key(candidate), learned,
+        return (*runs, tests_bad, *verification.evidence_key(candidate), *verdict_key(candidate), learned,
                 defect_count(candidate))
     exploited = 1 if verification.attack_rank(candidate) == 2 else 0  # a confirmed exploit ranks below the rest
-    return (signature_bad, exploited, *verdict_key(candidate), tests_bad, learned, defect_count(candidate))
+    return (*runs, exploited, *verdict_key(candidate), tests_bad, learned, defect_count(candidate))
 
 
 def fails_tests(candidate: Candidate) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 from safegen.config import Settings
 from safegen.prompts import templates
 from safegen.serde import Record
-from safegen.strategies import repair, stages, verification
+from safegen.strategies import completeness, repair, stages, verification
 from safegen.strategies.base import StagedStrategy
 from safegen.strategies.interface import StrategyContext
 from safegen.strategies.postprocess import AnswerStep
@@ -46,7 +46,7 @@ class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
 
     def __init__(self, *, inner: str = "baseline", attacks: bool = True, derived_tests: bool = True,
                  rule_fixes: bool = True, evidence_first: bool = True, attack_agent: bool = False,
-                 attack_repairs: int | None = 2, fixes_first: bool = False) -> None:
+                 attack_repairs: int | None = 2, fixes_first: bool = False, completion: bool = False) -> None:
         from safegen.registry import STRATEGIES
 
         inner_class = STRATEGIES.get(inner)
@@ -56,7 +56,7 @@ class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
         self.inner: StagedStrategy[Any] = inner_class()
         self.uses_scorer = bool(getattr(self.inner, "uses_scorer", False))
         self.verify = VerifyOptions(attacks=attacks, attack_agent=attack_agent, derived_tests=derived_tests,
-                                    rule_fixes=rule_fixes, evidence_first=evidence_first)
+                                    rule_fixes=rule_fixes, evidence_first=evidence_first, completion=completion)
         self.attack_repairs = attack_repairs
         self.fixes_first = fixes_first
 
@@ -85,14 +85,18 @@ class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
         best = stages.best(state, use_score=self.uses_scorer)
         if best is None:
             return chosen
+        base = templates.generation_messages(state.task.requirement, system=templates.SYSTEM_PLAIN,
+                                             entry_point=state.entry_point)
+        if opts.verify.completion:  # code that cannot run is completed before it is attacked and fixed
+            repair.repair_loop(state, best, base, completeness.MISSING_PARTS, max_rounds=1,
+                               first_round=len(state.rounds) + 1, scored=self.uses_scorer)
+            best = stages.best(state, use_score=self.uses_scorer) or best
         fixed = verification.rule_fix(state, best)
         if fixed is not None and fixed.candidate_id not in state.rejected:
             best = fixed
         if opts.attack_rounds > 0:
             if opts.fixes_first:  # the model is asked only about the exploits no mechanical fix removes
                 verification.exploit_fix(state, stages.best(state, use_score=self.uses_scorer) or best)
-            base = templates.generation_messages(state.task.requirement, system=templates.SYSTEM_PLAIN,
-                                                 entry_point=state.entry_point)
             repaired = repair.repair_loop(state, stages.best(state, use_score=self.uses_scorer) or best, base,
                                           verification.ATTACKS, max_rounds=opts.attack_rounds,
                                           first_round=len(state.rounds) + 1, scored=self.uses_scorer)

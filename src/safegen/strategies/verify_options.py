@@ -16,6 +16,7 @@ class VerifyOptions(Record):
     derived_tests: bool = False  # the model derives tests from the requirement; the candidates vote on them
     rule_fixes: bool = False  # mechanical fixes of findings the model's repairs left (safegen.fixes)
     evidence_first: bool = False  # rank by executed evidence before the static verdict
+    completion: bool = False  # code that cannot run as written ranks last and gets a repair (completeness.py)
 
 
 OFF = VerifyOptions()
