@@ -82,7 +82,7 @@ def _host(text: str) -> str | None:
     return text if HOST.match(text) else None
 
 
-def _string_lists(module: str) -> list[tuple[str, list[str]]]:
+def string_lists(module: str) -> list[tuple[str, list[str]]]:
     """The module-level lists, sets and tuples made only of strings (name, items), a deny-list (by its name) left
     out."""
     tree = astutil.parse(module)
@@ -108,7 +108,7 @@ def allowed_hosts(module: str) -> tuple[str, ...]:
     """The hosts the module's allow-lists name: module-level lists, sets or tuples of strings that are all host
     names or URLs (a deny-list, by its name, is not one). Empty when the module defines none."""
     found: dict[str, None] = {}
-    for _, texts in _string_lists(module):
+    for _, texts in string_lists(module):
         hosts = [_host(t) for t in texts]
         if all(hosts):
             found.update(dict.fromkeys(h for h in hosts if h))
@@ -118,7 +118,7 @@ def allowed_hosts(module: str) -> tuple[str, ...]:
 def allowed_schemes(module: str) -> tuple[str, ...]:
     """The URL schemes the module's allow-lists name (a list of nothing but schemes: ``["http", "https"]``)."""
     found: dict[str, None] = {}
-    for _, texts in _string_lists(module):
+    for _, texts in string_lists(module):
         if all(t.lower() in URL_SCHEMES for t in texts):
             found.update(dict.fromkeys(t.lower() for t in texts))
     return tuple(found)
@@ -203,7 +203,7 @@ def keep_allowed_fields(code: str, name: str, context: str = "") -> str | None:
     function = find_function(tree, name) if tree is not None else None
     if function is None or not function.body or "_safegen_allowed_fields" in code:
         return None
-    allow = next((list_name for list_name, items in _string_lists(astutil.with_context(context, code))
+    allow = next((list_name for list_name, items in string_lists(astutil.with_context(context, code))
                   if items and any(w in list_name.upper() for w in FIELD_ALLOW_WORDS)), None)
     params = [a.arg for a in parameters(function)]
     changes = [p for p in params if _words(p) & CHANGE_WORDS]

@@ -1,6 +1,7 @@
-"""safegen (the default, v13): the plain model's answer, then the execution-grounded checks that measured a gain.
+"""safegen (the default, v14): the plain model's answer, then the execution-grounded checks that measured a gain.
 
-Chosen on the SecCodePLT dev sample, where executable tests judge: the answer of a plain prompt, attacked in the
+Chosen on the SecCodePLT dev sample, where executable tests judge: the answer of a plain prompt (a URL it tests
+whole against the module's list of host names compared by its host instead: url_hosts.py), attacked in the
 sandbox (appended to the task's setup, as it will run); a confirmed exploit is fixed mechanically where its
 probe has a fix, and the model repairs what is left with the reproducer (never worse; a second mechanical pass
 follows; a refusal it writes answers as the requirement states for rejected input); the verified rule fixes
@@ -26,7 +27,8 @@ class SafegenStrategy(VerifiedStrategy):
 
     def __init__(self, *, inner: str = "baseline", attacks: bool = True, derived_tests: bool = False,
                  rule_fixes: bool = True, evidence_first: bool = True, attack_agent: bool = False,
-                 attack_repairs: int | None = 2, fixes_first: bool = True, completion: bool = False) -> None:
+                 attack_repairs: int | None = 2, fixes_first: bool = True, completion: bool = False,
+                 host_lists: bool = True) -> None:
         super().__init__(inner=inner, attacks=attacks, derived_tests=derived_tests, rule_fixes=rule_fixes,
                          evidence_first=evidence_first, attack_agent=attack_agent, attack_repairs=attack_repairs,
-                         fixes_first=fixes_first, completion=completion)
+                         fixes_first=fixes_first, completion=completion, host_lists=host_lists)

@@ -15,7 +15,7 @@ from typing import Any
 from safegen.config import Settings
 from safegen.prompts import templates
 from safegen.serde import Record
-from safegen.strategies import completeness, repair, stages, verification
+from safegen.strategies import completeness, repair, stages, url_hosts, verification
 from safegen.strategies.base import StagedStrategy
 from safegen.strategies.interface import StrategyContext
 from safegen.strategies.postprocess import AnswerStep
@@ -46,7 +46,8 @@ class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
 
     def __init__(self, *, inner: str = "baseline", attacks: bool = True, derived_tests: bool = True,
                  rule_fixes: bool = True, evidence_first: bool = True, attack_agent: bool = False,
-                 attack_repairs: int | None = 2, fixes_first: bool = False, completion: bool = False) -> None:
+                 attack_repairs: int | None = 2, fixes_first: bool = False, completion: bool = False,
+                 host_lists: bool = False) -> None:
         from safegen.registry import STRATEGIES
 
         inner_class = STRATEGIES.get(inner)
@@ -56,7 +57,8 @@ class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
         self.inner: StagedStrategy[Any] = inner_class()
         self.uses_scorer = bool(getattr(self.inner, "uses_scorer", False))
         self.verify = VerifyOptions(attacks=attacks, attack_agent=attack_agent, derived_tests=derived_tests,
-                                    rule_fixes=rule_fixes, evidence_first=evidence_first, completion=completion)
+                                    rule_fixes=rule_fixes, evidence_first=evidence_first, completion=completion,
+                                    host_lists=host_lists)
         self.attack_repairs = attack_repairs
         self.fixes_first = fixes_first
 
@@ -91,6 +93,7 @@ class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
             repair.repair_loop(state, best, base, completeness.MISSING_PARTS, max_rounds=1,
                                first_round=len(state.rounds) + 1, scored=self.uses_scorer)
             best = stages.best(state, use_score=self.uses_scorer) or best
+        best = url_hosts.fix(state, best) or best
         fixed = verification.rule_fix(state, best)
         if fixed is not None and fixed.candidate_id not in state.rejected:
             best = fixed

@@ -17,6 +17,7 @@ class VerifyOptions(Record):
     rule_fixes: bool = False  # mechanical fixes of findings the model's repairs left (safegen.fixes)
     evidence_first: bool = False  # rank by executed evidence before the static verdict
     completion: bool = False  # code that cannot run as written ranks last and gets a repair (completeness.py)
+    host_lists: bool = False  # a URL compared whole with a list of host names compares its host (url_hosts.py)
 
 
 OFF = VerifyOptions()
