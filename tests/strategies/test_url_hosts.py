@@ -79,3 +79,18 @@ def test_with_the_flag_the_fixed_version_replaces_the_answer(make_ctx) -> None: 
     plain = SafegenStrategy(host_lists=False, rule_fixes=False).run(TASK, make_ctx(Replies(WHOLE_URL)))
     assert plain.final is not None and plain.final.code.strip().endswith("return callback_url")
     assert all(c.origin != "host-fix" for c in plain.candidates)
+
+
+def test_a_host_fix_that_loses_something_is_rejected_and_nothing_builds_on_it(make_ctx, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from safegen.strategies import url_hosts
+
+    def renamed(code: str, name: str, context: str = "") -> str:  # loses the entry point's signature
+        return ("import yaml\n\n\n" + code.replace("callback_url", "url")
+                .replace("    return url", "    yaml.load('a: 1', Loader=yaml.Loader)\n    return url"))
+
+    monkeypatch.setattr(url_hosts, "compare_hosts", renamed)
+    record = SafegenStrategy().run(TASK, make_ctx(Replies(WHOLE_URL)))
+    fixed = next(c for c in record.candidates if c.origin == "host-fix")
+    assert fixed.error is not None and "signature changed" in fixed.error
+    assert not [c for c in record.candidates if c.parent == fixed.candidate_id]  # no rule fix of a rejected version
+    assert record.final is not None and record.final.candidate_id == record.candidates[0].candidate_id

@@ -3,8 +3,9 @@
 The inner strategy runs as published, but every candidate it analyzes is also attacked in the sandbox and
 checked against the tests derived from the requirement (trusted where its first answers agree); its repairs
 must not lose either (never worse), and with ``evidence_first`` its ranking puts executed evidence before the
-static verdict. After it, the verified rule fixes and repair rounds fed with confirmed exploits run on the
-best version. ``--strategy verified --option inner=autosafecoder`` measures any method with and without them.
+static verdict. After it, optional repairs of code that cannot run as written (``completion``), the host-list
+fix (``host_lists``), the verified rule fixes and repair rounds fed with confirmed exploits run on the best
+version. ``--strategy verified --option inner=autosafecoder`` measures any method with and without them.
 """
 
 from __future__ import annotations
@@ -93,10 +94,10 @@ class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
             repair.repair_loop(state, best, base, completeness.MISSING_PARTS, max_rounds=1,
                                first_round=len(state.rounds) + 1, scored=self.uses_scorer)
             best = stages.best(state, use_score=self.uses_scorer) or best
-        best = url_hosts.fix(state, best) or best
-        fixed = verification.rule_fix(state, best)
-        if fixed is not None and fixed.candidate_id not in state.rejected:
-            best = fixed
+        for fix in (url_hosts.fix, verification.rule_fix):  # each keeps its version only if nothing was lost
+            fixed = fix(state, best)
+            if fixed is not None and fixed.candidate_id not in state.rejected:
+                best = fixed
         if opts.attack_rounds > 0:
             if opts.fixes_first:  # the model is asked only about the exploits no mechanical fix removes
                 verification.exploit_fix(state, stages.best(state, use_score=self.uses_scorer) or best)
