@@ -16,6 +16,7 @@ import ast
 from safegen import astutil
 from safegen.attack.fix_allow_lists import HOST, string_lists
 from safegen.attack.fix_edits import find_function, insert_at_top, parameters
+from safegen.fixes.source import SourceIndex, apply_edits, replace
 from safegen.strategies.state import RunState
 from safegen.types import Candidate
 
@@ -45,24 +46,21 @@ def compare_hosts(code: str, name: str, context: str = "") -> str | None:
     """``code`` with each ``param in HOSTS`` / ``param not in HOSTS`` of the function ``name`` comparing the
     parameter's host, where HOSTS is a list of bare host names in the module (or the setup before it); None when
     there is no such test or the code does not parse."""
-    tree = astutil.parse(code)
-    function = find_function(tree, name) if tree is not None else None
+    try:
+        index = SourceIndex(code)
+    except (SyntaxError, ValueError):
+        return None
+    function = find_function(index.tree, name)
     if function is None:
         return None
     lists, params = host_lists(astutil.with_context(context, code)), {a.arg for a in parameters(function)}
-    tested = [node.left for node in ast.walk(function)
-              if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn))
-              and isinstance(node.left, ast.Name) and node.left.id in params
-              and isinstance(node.comparators[0], ast.Name) and node.comparators[0].id in lists]
-    if not tested:
+    edits = [replace(index, node.left, f"_safegen_host_of({node.left.id})") for node in ast.walk(function)
+             if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn))
+             and isinstance(node.left, ast.Name) and node.left.id in params
+             and isinstance(node.comparators[0], ast.Name) and node.comparators[0].id in lists]
+    if not edits:
         return None
-    lines = code.splitlines()
-    for left in sorted(tested, key=lambda n: (n.lineno, n.col_offset), reverse=True):  # right to left keeps offsets
-        assert isinstance(left, ast.Name)
-        line = lines[left.lineno - 1].encode()
-        start, end = left.col_offset, left.end_col_offset or left.col_offset
-        lines[left.lineno - 1] = (line[:start] + f"_safegen_host_of({left.id})".encode() + line[end:]).decode()
-    edited = "\n".join(lines) + "\n"
+    edited = apply_edits(code, edits)
     tree = astutil.parse(edited)
     function = find_function(tree, name) if tree is not None else None
     return insert_at_top(edited, function, [], HELPER) if function is not None else None
@@ -73,15 +71,13 @@ def fix(state: RunState, candidate: Candidate) -> Candidate | None:
     not apply, rejected when it loses anything. An accepted fix takes its parent's place in the ranking."""
     if not state.verify.host_lists or not candidate.code or not state.entry_point:
         return None
-    from safegen.strategies import stages
     from safegen.strategies.repair import judge_kept
+    from safegen.strategies.verification import new_version
 
     code = compare_hosts(candidate.code, state.entry_point, state.task.context or "")
     if code is None:
         return None
-    child = state.add(Candidate(candidate_id=state.new_id(), code=code, origin="host-fix", round=candidate.round,
-                                parent=candidate.candidate_id))
-    child = stages.analyze(state, [child], scored=candidate.score is not None)[0]
+    child = new_version(state, candidate, code, "host-fix")
     reason = judge_kept(state, candidate, child)
     if reason:
         return state.reject(child, reason)

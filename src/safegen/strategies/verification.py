@@ -196,7 +196,6 @@ def exploit_fix(state: RunState, candidate: Candidate) -> Candidate | None:
 def _fixed_for(state: RunState, candidate: Candidate, probe: str) -> Candidate | None:
     """``candidate`` with the fix of ``probe``'s exploit, if it applies and is kept."""
     from safegen.attack.fixes import apply_exploit_fix
-    from safegen.strategies import stages
 
     try:
         fixed = apply_exploit_fix(probe, candidate.code, state.entry_point or "", state.task.context,
@@ -206,9 +205,7 @@ def _fixed_for(state: RunState, candidate: Candidate, probe: str) -> Candidate |
         return None
     if fixed is None:
         return None
-    child = state.add(Candidate(candidate_id=state.new_id(), code=fixed, origin="exploit-fix",
-                                round=candidate.round, parent=candidate.candidate_id))
-    child = attack(state, stages.analyze(state, [child], scored=candidate.score is not None)[0])
+    child = new_version(state, candidate, fixed, "exploit-fix")
     reason = ATTACKS.judge(state, candidate, child)
     if reason:
         state.reject(child, reason)
@@ -286,6 +283,16 @@ def evidence_key(candidate: Candidate) -> tuple[int, int]:
     return (1 if fails_derived(candidate) else 0, attack_rank(candidate))
 
 
+def new_version(state: RunState, parent: Candidate, code: str, origin: str) -> Candidate:
+    """A mechanical fix's version of ``parent`` (same round), analyzed and examined like any repair; the caller
+    judges it."""
+    from safegen.strategies import stages
+
+    child = state.add(Candidate(candidate_id=state.new_id(), code=code, origin=origin, round=parent.round,
+                                parent=parent.candidate_id))
+    return stages.analyze(state, [child], scored=parent.score is not None)[0]
+
+
 # --- rule fixes ---------------------------------------------------------------------------------
 def rule_fix(state: RunState, candidate: Candidate) -> Candidate | None:
     """A version of ``candidate`` with the verified rule fixes of its findings applied, analyzed and examined
@@ -294,7 +301,6 @@ def rule_fix(state: RunState, candidate: Candidate) -> Candidate | None:
     if not state.verify.rule_fixes or verdict is None or not verdict.findings or analyzer is None:
         return None
     from safegen.fixes import apply_rule_fixes
-    from safegen.strategies import stages
     from safegen.strategies.repair import judge_kept
 
     try:
@@ -306,9 +312,7 @@ def rule_fix(state: RunState, candidate: Candidate) -> Candidate | None:
         return None
     if not outcome.changed or not outcome.fixed:
         return None
-    child = state.add(Candidate(candidate_id=state.new_id(), code=outcome.code, origin="rule-fix",
-                                round=candidate.round, parent=candidate.candidate_id))
-    child = stages.analyze(state, [child], scored=candidate.score is not None)[0]
+    child = new_version(state, candidate, outcome.code, "rule-fix")
     reason = judge_kept(state, candidate, child)
     if reason:
         return state.reject(child, reason)
