@@ -101,3 +101,28 @@ def test_an_exploit_without_a_mechanical_fix_is_left_and_still_fails(tmp_path: P
     captured = capsys.readouterr()
     assert "safegen: left sql-injection in find_user: no mechanical fix" in captured.err
     assert "CONFIRMED sql-injection" in captured.out and target.read_text() == before
+
+
+MIXED_MODULE = '''import subprocess
+
+
+def ping(host: str) -> int:
+    return subprocess.run("ping -c 1 " + host, shell=True, capture_output=True).returncode
+
+
+def greet(name: str) -> str:
+    return "<h1>Hello " + {name} + "</h1>"
+'''
+
+
+@pytest.mark.parametrize(("name", "xss"), [("name", True), ("html.escape(name)", False)])
+def test_a_module_without_a_requirement_is_attacked_by_what_its_code_says(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, xss: bool) -> None:
+    """No --requirement: the functions' own names choose probes (greet: XSS), and HTML a function returns is no
+    shell command line, although the module's shell call selects the command-injection probe for every function."""
+    target = tmp_path / "site.py"
+    target.write_text(("import html\n" if not xss else "") + MIXED_MODULE.replace("{name}", name))
+    assert main(["attack", "-q", str(target), "--format", "json"]) == 1
+    found = {(e["probe"], e["target"]) for e in json.loads(capsys.readouterr().out)["exploits"]}
+    assert ("command-injection", "ping") in found and ("command-injection", "greet") not in found
+    assert (("xss", "greet") in found) is xss, found

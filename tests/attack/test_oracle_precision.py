@@ -127,6 +127,7 @@ GREETS_IN_A_SHELL = "import os\nimport shlex\n\n\ndef greeting_command(name: str
     pytest.param(GREETING + "    return BASE.format(name=name)\n", True, id="unquoted"),
     pytest.param(GREETING + "    import shlex\n\n    return BASE.format(name=shlex.quote(name))\n", False, id="quoted"),
     pytest.param(GREETING + "    return name\n", False, id="the-input-itself"),
+    pytest.param(GREETING + "    return '<p>Hello, ' + name + '</p>'\n", False, id="html-is-no-command-line"),
     pytest.param(GREETING + "    return 'echo \"Hello, ' + name + '\"'\n", True, id="double-quotes-leave-substitution-live"),
     pytest.param(GREETS_IN_A_SHELL + "    return os.system('echo Hello, ' + name)\n", True, id="shell-started-unquoted"),
     pytest.param(GREETS_IN_A_SHELL + "    return os.system(f'echo \"Hello, {name}\"')\n", True, id="shell-started-double-quoted"),

@@ -22,7 +22,7 @@ from safegen.attack.inputs import Plan, plans_for
 from safegen.attack.oracles import ORACLES, Observation
 from safegen.attack.probes import PROBES, Probe
 from safegen.attack.report import AttackReport, Exploit
-from safegen.attack.targets import Target, find_targets, sink_names
+from safegen.attack.targets import Target, find_targets, own_words, sink_names
 from safegen.backends.interface import LLMBackend
 from safegen.sandbox import ExecResult, Sandbox
 from safegen.types import Task
@@ -51,14 +51,16 @@ def _matches(sink: str, names: set[str]) -> bool:
 
 
 def select_probes(code: str, requirement: str = "", *, only: Sequence[str] = ()) -> list[Probe]:
-    """Probes whose sinks the code uses or whose topics the requirement names, and the web probes for code
-    with routes (``only``: these ids)."""
+    """Probes whose sinks the code uses or whose topics the requirement names (without a requirement: the
+    code's own names and docstrings), and the web probes for code with routes (``only``: these ids)."""
     if only:
         wanted = set(only)
         return [p for p in PROBES if p.id in wanted]
     tree = astutil.parse(code)
     names = sink_names(tree) if tree is not None else set()
     web = any(_matches(framework, names) for framework in WEB_FRAMEWORKS)
+    if not requirement.strip() and tree is not None:
+        requirement = own_words(tree)
     text = requirement.lower().replace("_", " ")  # snake_case names count as words: redirect_url
     return [p for p in PROBES if (any(_matches(s, names) for s in p.sinks) or any(_names(t, text) for t in p.topics)
                                   or (web and p.web)) and (not p.requires or re.search(p.requires, text))]

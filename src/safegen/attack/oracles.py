@@ -111,9 +111,22 @@ def shell_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidenc
     if started is not None or observation.status is not None or observation.error:
         return started
     text = observation.text
-    if not text or len(text) > 2000 or text.strip() in payloads or not _runs_injected_command(text):
+    if (not text or len(text) > 2000 or text.strip() in payloads or not _reads_as_command_line(text)
+            or not _runs_injected_command(text)):
         return None
     return Evidence(f"the shell command it built runs the attacker's command: {text[:200]!r}")
+
+
+def _reads_as_command_line(text: str) -> bool:
+    """Whether returned text could be a command line at all: it opens with a word or a subshell, not with a
+    redirection or a separator (HTML such as ``<h1>Hello ...</h1>`` is no command a shell would run)."""
+    lexer = shlex.shlex(text.lstrip(), posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    try:
+        first = lexer.get_token() or ""
+    except ValueError:
+        return False
+    return bool(first) and (first.startswith("(") or not set(first) <= set("();<>|&"))
 
 
 def _shell_runs_payload(detail: str) -> bool:

@@ -98,6 +98,16 @@ def sink_names(tree: ast.Module) -> set[str]:
     return names
 
 
+def own_words(tree: ast.Module) -> str:
+    """What the code says it is for, where no requirement does: the module's docstring and the names and
+    docstrings of its functions and classes (``render_greeting``: "render greeting")."""
+    parts = [ast.get_docstring(tree) or ""]
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            parts += [node.name, ast.get_docstring(node) or ""]
+    return "\n".join(part for part in parts if part)
+
+
 def _apps(tree: ast.Module) -> dict[str, str]:
     """Module-level names bound to Flask(...) / FastAPI(...) / Blueprint(...) / APIRouter(...) -> framework."""
     found: dict[str, str] = {}

@@ -37,7 +37,8 @@ def register(subparsers: Any) -> None:
                         help="the Python file, optionally one function or handler")
     parser.add_argument("--list-probes", action="store_true",
                         help="list the probes (id, CWE, what they confirm) and exit; --format json for data")
-    parser.add_argument("--requirement", default="", help="what the code must do (selects probes, e.g. a role)")
+    parser.add_argument("--requirement", default="", help="what the code must do (selects probes, e.g. a role); default: the code's own function "
+                             "names and docstrings")
     parser.add_argument("--probe", action="append", default=[], metavar="ID",
                         help="run only this probe (repeatable); default: those the code and requirement select")
     parser.add_argument("--agent", action="store_true",
