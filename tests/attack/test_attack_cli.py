@@ -112,17 +112,28 @@ def ping(host: str) -> int:
 
 def greet(name: str) -> str:
     return "<h1>Hello " + {name} + "</h1>"
+
+
+def welcome_text(name: str) -> str:
+    return "Hello " + name + ", welcome back"
+
+
+def ping_command(host: str) -> str:
+    """The shell command line that pings the host once."""
+    return "ping -c 1 " + host
 '''
 
 
 @pytest.mark.parametrize(("name", "xss"), [("name", True), ("html.escape(name)", False)])
 def test_a_module_without_a_requirement_is_attacked_by_what_its_code_says(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, xss: bool) -> None:
-    """No --requirement: the functions' own names choose probes (greet: XSS), and HTML a function returns is no
-    shell command line, although the module's shell call selects the command-injection probe for every function."""
+    """No --requirement: the functions' own names choose probes (greet: XSS). The module's shell call selects the
+    command-injection probe for every function, but a returned string counts as a shell command only where the
+    function's own name or docstring says it builds one, and HTML is no command line in any case."""
     target = tmp_path / "site.py"
     target.write_text(("import html\n" if not xss else "") + MIXED_MODULE.replace("{name}", name))
     assert main(["attack", "-q", str(target), "--format", "json"]) == 1
     found = {(e["probe"], e["target"]) for e in json.loads(capsys.readouterr().out)["exploits"]}
-    assert ("command-injection", "ping") in found and ("command-injection", "greet") not in found
+    assert ("command-injection", "ping") in found and ("command-injection", "ping_command") in found
+    assert ("command-injection", "greet") not in found and ("command-injection", "welcome_text") not in found
     assert (("xss", "greet") in found) is xss, found

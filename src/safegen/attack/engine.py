@@ -19,10 +19,10 @@ from typing import Any
 from safegen import astutil
 from safegen.attack.derive import DERIVERS
 from safegen.attack.inputs import Plan, plans_for
-from safegen.attack.oracles import ORACLES, Observation
+from safegen.attack.oracles import ORACLES, PURPOSE_FREE, Observation
 from safegen.attack.probes import PROBES, Probe
 from safegen.attack.report import AttackReport, Exploit
-from safegen.attack.targets import Target, find_targets, own_words, sink_names
+from safegen.attack.targets import Target, find_targets, own_words, purpose_words, sink_names
 from safegen.backends.interface import LLMBackend
 from safegen.sandbox import ExecResult, Sandbox
 from safegen.types import Task
@@ -74,6 +74,16 @@ def _with_derived(probe: Probe, code: str) -> Probe:
     return dataclasses.replace(probe, payloads=probe.payloads + extra) if extra else probe
 
 
+def _with_purpose(plans: list[Plan], code: str) -> list[Plan]:
+    """Without a requirement, whether each target's own name or docstring names its probe's topic."""
+    tree = astutil.parse(code)
+    if tree is None:
+        return plans
+    words = {plan.target: purpose_words(tree, plan.target).lower().replace("_", " ") for plan in plans}
+    return [dataclasses.replace(plan, purpose_named=any(_names(t, words[plan.target]) for t in plan.probe.topics))
+            for plan in plans]
+
+
 def _names(topic: str, text: str) -> bool:
     """Whether the requirement names the topic as a word (with a plural or verb ending): "tar" is not in "start"."""
     return re.search(rf"\b{re.escape(topic)}(?:s|es|d|ed|ing)?\b", text) is not None
@@ -113,7 +123,8 @@ def _payload_texts(plan: Plan) -> tuple[str, ...]:
 
 def judge(plan: Plan, observation: Observation) -> Exploit | None:
     """The exploit the probe's oracle confirms in this execution, if any."""
-    evidence = ORACLES[plan.probe.oracle](observation, _payload_texts(plan))
+    oracle = plan.probe.oracle if plan.purpose_named else PURPOSE_FREE.get(plan.probe.oracle, plan.probe.oracle)
+    evidence = ORACLES[oracle](observation, _payload_texts(plan))
     if evidence is None:
         return None
     location = evidence.location or f"target.py:{plan.target.line}"
@@ -202,6 +213,8 @@ def attack(code: str, task: Task | str | None = None, *, sandbox: Sandbox, backe
                             seconds=round(time.monotonic() - started, 3))
     chosen = [_with_derived(probe, code) for probe in select_probes(code, requirement, only=probes)]
     plans = [plan for probe in chosen for target in targets for plan in plans_for(probe, target)][:MAX_PLANS]
+    if not requirement.strip():
+        plans = _with_purpose(plans, code)
     exploits, errors, executions = run_plans(sandbox, code, plans, timeout=timeout, budget=budget)
     agent_inputs = 0
     notes: list[str] = []

@@ -70,6 +70,7 @@ class Plan:
     shown: str  # the call or request as a user would write it
     source: str = "generic"  # "generic" or "agent"
     position: int | None = None  # which of a function's parameters carries the payload (None: several, a request)
+    purpose_named: bool = True  # the requirement, or else the target's own name or docstring, names the topic
 
 
 def _kind_of(annotation: Any) -> set[type]:

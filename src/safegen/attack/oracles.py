@@ -104,6 +104,11 @@ def traversal_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evi
     return _event(observation, ("read_outside", "write_outside"), built)
 
 
+def shell_started_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """A shell started with the payload's command in its command line (what a function returns is not read)."""
+    return _event(observation, ("shell",), _shell_runs_payload)
+
+
 def shell_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
     """A shell started with the payload's command in its command line, or a shell command a function built in
     which the payload's ``echo sgx-cmd`` stands as a command of its own (not quoted as one argument)."""
@@ -354,5 +359,9 @@ ORACLES: dict[str, Oracle] = {
     "sql": sql_oracle,
     "exec": exec_oracle, "deserialize": deserialize_oracle, "canary": canary_oracle, "weak_hash": weak_hash_oracle, "mass": mass_oracle, "stored": stored_oracle, "approved": approved_oracle, "changed": changed_oracle,
     "resource": resource_oracle, "redirect": redirect_oracle, "xss": xss_oracle, "header": header_oracle,
-    "authz": authz_oracle, "accepted": accepted_oracle,
+    "authz": authz_oracle, "accepted": accepted_oracle, "shell_started": shell_started_oracle,
 }
+# Oracles that also read what a function returns, and what they keep where nothing names the function's purpose
+# as the probe's topic (no requirement, and neither its name nor its docstring does): a returned string is a
+# shell command only for a function meant to build one, not for a greeting in a module that runs a shell elsewhere.
+PURPOSE_FREE: dict[str, str] = {"shell": "shell_started"}

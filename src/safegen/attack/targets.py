@@ -108,6 +108,16 @@ def own_words(tree: ast.Module) -> str:
     return "\n".join(part for part in parts if part)
 
 
+def purpose_words(tree: ast.Module, target: Target) -> str:
+    """What one target says it is for: its function's name and docstring (a route: its handler's)."""
+    name = target.name if isinstance(target, FunctionTarget) else target.function
+    short = name.rsplit(".", 1)[-1]
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == short:
+            return f"{name}\n{ast.get_docstring(node) or ''}"
+    return name
+
+
 def _apps(tree: ast.Module) -> dict[str, str]:
     """Module-level names bound to Flask(...) / FastAPI(...) / Blueprint(...) / APIRouter(...) -> framework."""
     found: dict[str, str] = {}
