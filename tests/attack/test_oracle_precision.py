@@ -170,3 +170,18 @@ def test_the_outsider_also_tries_the_roles_the_code_names(sandbox: Sandbox, chec
     assert bool(report.exploits) is confirmed and report.executions > 0, report
     if confirmed:
         assert "'team_member'" in report.exploits[0].input or "'viewer'" in report.exploits[0].input
+
+
+DISK_USAGE = "def disk_usage(folder: str) -> str:\n"
+
+
+@pytest.mark.parametrize(("code", "confirmed"), [
+    pytest.param("import os\n\n\n" + DISK_USAGE + '    return os.popen("du -sh " + folder).read()\n', True,
+                 id="shell-line"),
+    pytest.param("import subprocess\n\n\n" + DISK_USAGE + '    return subprocess.run(["du", "-sh", "--", folder], '
+                 "capture_output=True, text=True).stdout\n", False, id="argument-list")])
+def test_a_directory_the_caller_names_is_text_to_a_shell(sandbox: Sandbox, code: str, confirmed: bool) -> None:
+    """A parameter named like a directory is the probes' trusted base for paths only: it carries other payloads."""
+    report = attack(code, "Report the disk usage of a folder.", sandbox=sandbox)
+    commands = [e for e in report.exploits if e.probe == "command-injection"]
+    assert bool(commands) is confirmed and report.executions > 0 and not report.errors, report

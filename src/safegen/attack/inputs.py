@@ -54,6 +54,7 @@ CHANGE_WORDS = frozenset({"change", "changes", "update", "updates", "data", "alt
 # parameters that choose a format, method or algorithm: a probe's ``choice`` goes there (the attacker picks it)
 CHOICE_WORDS = ("format", "method", "kind", "type", "mode", "serializ", "fmt", "protocol", "loader", "algo", "hash",
                 "digest", "cipher", "scheme")
+PATH_ORACLES = frozenset({"path", "traversal"})  # probes whose payload is a path: a directory is their base
 DIRECTORY_NAMES = frozenset({"dest", "destination", "dest_dir", "target_dir", "output_dir", "out_dir", "outdir",
                              "extract_to", "extract_dir", "extract_path", "directory", "folder", "base_dir",
                              "target_path", "output_path", "dest_path", "to_dir", "into"})
@@ -117,6 +118,13 @@ def plain_value(param: Param) -> Any:
     return "alice"
 
 
+def _caller_text(probe: Probe, param: Param) -> bool:
+    """A directory the caller names is the trusted base only to the probes about paths (traversal, archives);
+    to the others it is text the caller sends (``os.popen("du -sh " + folder)``)."""
+    return (param.name.lower() in DIRECTORY_NAMES and probe.kind == TEXT and probe.oracle not in PATH_ORACLES
+            and str in _kind_of(param.annotation))
+
+
 def _filled(probe: Probe, param: Param) -> Any:
     """The value ``param`` holds while another parameter carries the probe's payload."""
     value = plain_value(param)
@@ -137,7 +145,7 @@ def _pathish(param: Param) -> bool:
 
 def _argument(probe: Probe, payload: str | int, param: Param) -> Any | None:
     """The payload as a value for ``param``, or None when this parameter cannot carry it."""
-    if _special(param) is not None:
+    if _special(param) is not None and not _caller_text(probe, param):
         return None
     kinds = _kind_of(param.annotation)
     if probe.kind == INTEGER:
