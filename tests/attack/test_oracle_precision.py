@@ -185,3 +185,51 @@ def test_a_directory_the_caller_names_is_text_to_a_shell(sandbox: Sandbox, code:
     report = attack(code, "Report the disk usage of a folder.", sandbox=sandbox)
     commands = [e for e in report.exploits if e.probe == "command-injection"]
     assert bool(commands) is confirmed and report.executions > 0 and not report.errors, report
+
+
+FLASK_XML = '''from flask import Flask, request
+from lxml import etree
+
+app = Flask(__name__)
+
+
+@app.route("/upload", methods=["POST"])
+def upload():
+    doc = etree.fromstring(request.form["xml"].encode(), etree.XMLParser(PARSER))
+    return doc.text or ""
+'''
+FASTAPI_XML = '''from fastapi import FastAPI
+from lxml import etree
+
+app = FastAPI()
+
+
+@app.post("/xml")
+def parse_xml(body: str):
+    return {"text": etree.fromstring(body.encode(), etree.XMLParser(PARSER)).text}
+'''
+
+
+@pytest.mark.parametrize("app", [pytest.param(FLASK_XML, id="flask-form"), pytest.param(FASTAPI_XML, id="fastapi-query")])
+@pytest.mark.parametrize(("parser", "confirmed"), [("resolve_entities=True", True),
+                                                   ("resolve_entities=False, no_network=True", False)])
+def test_a_web_route_gets_the_canary_entity_too(sandbox: Sandbox, app: str, parser: str, confirmed: bool) -> None:
+    """The payload's {canary} is the canary file's path in a request's values as in a function's arguments."""
+    report = attack(app.replace("PARSER", parser), "Parse the uploaded XML document.", sandbox=sandbox,
+                    probes=["xxe"])
+    assert bool(report.exploits) is confirmed and report.executions > 0 and not report.errors, report
+
+
+COUNT_ROWS = "import sqlite3\n\n\ndef count_rows(db_path: str, table: str) -> int:\n    conn = sqlite3.connect(db_path)\n"
+
+
+@pytest.mark.parametrize(("body", "confirmed"), [
+    pytest.param('    return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]\n', True, id="table-name-spliced"),
+    pytest.param('    if not table.isidentifier():\n        raise ValueError("bad table name")\n'
+                 '    return conn.execute(f\'SELECT COUNT(*) FROM "{table}"\').fetchone()[0]\n', False,
+                 id="identifier-checked-and-quoted")])
+def test_sql_spliced_where_a_table_name_goes(sandbox: Sandbox, body: str, confirmed: bool) -> None:
+    """Quote-breaking payloads cannot parse in an identifier's place; a subquery can."""
+    report = attack(COUNT_ROWS + body, "Count the rows of a table in the database.", sandbox=sandbox,
+                    probes=["sql-injection"])
+    assert bool(report.exploits) is confirmed and report.executions > 0, report

@@ -162,14 +162,25 @@ def _sgx_response(value: Any, out: dict[str, Any]) -> None:
         out["returned"] = value is not None and value is not False and value != 0 and not empty
 
 
+def _sgx_filled(value: Any) -> Any:
+    """A request's values with the canary's path in place of ``{canary}``, as a function's arguments get it."""
+    if isinstance(value, str):
+        return value.replace("{canary}", _SgxState.canary)
+    if isinstance(value, list):
+        return [_sgx_filled(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _sgx_filled(v) for k, v in value.items()}
+    return value
+
+
 def _sgx_route(spec: dict[str, Any]) -> Any:
     """Send the request (Flask's test client, the ASGI app itself, Django's request factory); the response."""
     import json
     from urllib.parse import urlencode
 
     framework, method = spec["framework"], spec.get("method", "GET")
-    query, form, body = spec.get("query") or {}, spec.get("form") or {}, spec.get("json")
-    headers = spec.get("headers") or {}
+    query, form, body = _sgx_filled(spec.get("query") or {}), _sgx_filled(spec.get("form") or {}), spec.get("json")
+    headers, body = _sgx_filled(spec.get("headers") or {}), _sgx_filled(body)
     target = globals()[spec["object"]]
     if framework == "flask":
         target.config["PROPAGATE_EXCEPTIONS"] = False

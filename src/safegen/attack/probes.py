@@ -76,7 +76,9 @@ PROBES: tuple[Probe, ...] = (
               "command from input."),
     Probe("sql-injection", 89, "SQL injection", "sql",
           ("sgx' OR sgx_probe() OR 'sgx", "sgx' || sgx_probe() || 'sgx", "1 OR sgx_probe()",
-           'sgx" OR sgx_probe() OR "sgx', "sgx') OR sgx_probe() OR ('sgx", "sgx' OR sgx_probe() --"),
+           'sgx" OR sgx_probe() OR "sgx', "sgx') OR sgx_probe() OR ('sgx", "sgx' OR sgx_probe() --",
+           # where a table, column or sort key goes (FROM {table}, ORDER BY {column}): a subquery parses there
+           "(SELECT sgx_probe())"),
           sinks=("sqlite3", "execute", "executemany", "executescript", "cursor"),
           topics=("sql", "database", "query", "table"), setup=("sqlite",),
           benign=("alice", "bob"),
