@@ -233,3 +233,11 @@ def test_sql_spliced_where_a_table_name_goes(sandbox: Sandbox, body: str, confir
     report = attack(COUNT_ROWS + body, "Count the rows of a table in the database.", sandbox=sandbox,
                     probes=["sql-injection"])
     assert bool(report.exploits) is confirmed and report.executions > 0, report
+
+
+def test_a_result_full_of_control_characters_still_decides(sandbox: Sandbox) -> None:
+    """Escaped, 2,500 NUL characters outgrow the harness's line: the report must still parse (it did not), with
+    the payload where it came back kept in view."""
+    code = 'def render_blob(name: str) -> str:\n    return "\\x00" * 1500 + "<b>" + name + "</b>" + "\\x00" * 1500\n'
+    report = attack(code, "Render the HTML of a blob.", sandbox=sandbox, probes=["xss"])
+    assert report.exploits and report.executions > 0 and not report.errors, report
