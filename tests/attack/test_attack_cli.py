@@ -137,3 +137,34 @@ def test_a_module_without_a_requirement_is_attacked_by_what_its_code_says(
     assert ("command-injection", "ping") in found and ("command-injection", "ping_command") in found
     assert ("command-injection", "greet") not in found and ("command-injection", "welcome_text") not in found
     assert (("xss", "greet") in found) is xss, found
+
+
+REDIRECTS = '''from flask import Flask, redirect
+
+app = Flask(__name__)
+
+
+def clean(text: str) -> str:
+    return text.strip()
+
+
+def after_login_target(next_url: str) -> str:
+    """The URL to redirect to after login."""
+    return next_url
+
+
+@app.route("/home")
+def home():
+    return redirect("/dashboard")
+'''
+
+
+def test_returned_text_counts_only_for_a_function_meant_to_give_it(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """The module's redirect selects the open-redirect probe for every function; a function that hands back its
+    input is an open redirect only where its name or docstring says it picks a redirect target."""
+    target = tmp_path / "site.py"
+    target.write_text(REDIRECTS)
+    assert main(["attack", "-q", str(target), "--format", "json"]) == 1
+    found = {(e["probe"], e["target"]) for e in json.loads(capsys.readouterr().out)["exploits"]}
+    assert ("open-redirect", "after_login_target") in found and not any(t == "clean" for _, t in found), found

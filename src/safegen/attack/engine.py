@@ -80,8 +80,11 @@ def _with_purpose(plans: list[Plan], code: str) -> list[Plan]:
     if tree is None:
         return plans
     words = {plan.target: purpose_words(tree, plan.target).lower().replace("_", " ") for plan in plans}
-    return [dataclasses.replace(plan, purpose_named=any(_names(t, words[plan.target]) for t in plan.probe.topics))
-            for plan in plans]
+    return [dataclasses.replace(plan, purpose_named=_purpose_named(plan.probe, words[plan.target])) for plan in plans]
+
+
+def _purpose_named(probe: Probe, text: str) -> bool:
+    return any(_names(t, text) for t in probe.topics) and (not probe.requires or re.search(probe.requires, text) is not None)
 
 
 def _names(topic: str, text: str) -> bool:

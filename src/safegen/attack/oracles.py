@@ -279,12 +279,21 @@ def _attacker_url(url: str) -> bool:
                                                                                ATTACKER_HOST))
 
 
-def redirect_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
-    """A redirect (or a returned URL) that leads to the attacker's host."""
+def redirect_response_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """An HTTP redirect that leads to the attacker's host."""
     location = observation.header("location")
     status = observation.status
     if location and status is not None and 300 <= status < 400 and _attacker_url(location):
         return Evidence(f"HTTP {status} redirect to {location[:200]}")
+    return None
+
+
+def redirect_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """A redirect (or a returned URL) that leads to the attacker's host."""
+    found = redirect_response_oracle(observation, payloads)
+    if found is not None:
+        return found
+    status = observation.status
     if status is None and observation.text and _attacker_url(observation.text) and len(observation.text) < 500:
         return Evidence(f"returned the redirect target {observation.text[:200]!r}")
     return None
@@ -312,13 +321,21 @@ def xss_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence 
 _TAG = re.compile(r"<[A-Za-z!/][^>]*>")  # an HTML tag: the text is a page, not headers
 
 
-def header_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
-    """CR/LF from the payload split a response header (a header the attacker wrote, or a raw line break); text a
-    function returns counts as header text unless it is HTML (line breaks in a page split no header)."""
+def header_response_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """CR/LF from the payload split a response header: a header the attacker wrote, or a raw line break."""
     for name, value in observation.headers:
         if name.lower() in ("x-sgx",) or ("\n" in value or "\r" in value) or (
                 name.lower() == "set-cookie" and value.startswith(f"{MARK}=")):
             return Evidence(f"response header {name}: {value[:120]!r}")
+    return None
+
+
+def header_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """As ``header_response_oracle``; and text a function returns counts as header text unless it is HTML (line
+    breaks in a page split no header)."""
+    found = header_response_oracle(observation, payloads)
+    if found is not None:
+        return found
     text = observation.text
     if observation.status is None and not _TAG.search(text) and re.search(r"[\r\n](Set-Cookie: sgx=|X-Sgx:)", text):
         return Evidence("the returned header text holds a header line the attacker wrote")
@@ -354,14 +371,23 @@ def accepted_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evid
     return None
 
 
+def no_evidence(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
+    """Nothing counts: the probe's oracle reads only what a function returns, and this one is not meant to vet it."""
+    return None
+
+
 ORACLES: dict[str, Oracle] = {
     "path": path_oracle, "traversal": traversal_oracle, "shell": shell_oracle, "network": network_oracle, "approved_url": approved_url_oracle,
     "sql": sql_oracle,
     "exec": exec_oracle, "deserialize": deserialize_oracle, "canary": canary_oracle, "weak_hash": weak_hash_oracle, "mass": mass_oracle, "stored": stored_oracle, "approved": approved_oracle, "changed": changed_oracle,
     "resource": resource_oracle, "redirect": redirect_oracle, "xss": xss_oracle, "header": header_oracle,
     "authz": authz_oracle, "accepted": accepted_oracle, "shell_started": shell_started_oracle,
+    "header_response": header_response_oracle, "redirect_response": redirect_response_oracle,
+    "nothing": no_evidence,
 }
 # Oracles that also read what a function returns, and what they keep where nothing names the function's purpose
 # as the probe's topic (no requirement, and neither its name nor its docstring does): a returned string is a
-# shell command only for a function meant to build one, not for a greeting in a module that runs a shell elsewhere.
-PURPOSE_FREE: dict[str, str] = {"shell": "shell_started"}
+# shell command (a header, a redirect target, a URL found safe) only for a function meant to give one, not for a
+# greeting in a module that runs a shell elsewhere.
+PURPOSE_FREE: dict[str, str] = {"shell": "shell_started", "header": "header_response",
+                                 "redirect": "redirect_response", "approved_url": "nothing"}
