@@ -168,3 +168,10 @@ def test_returned_text_counts_only_for_a_function_meant_to_give_it(tmp_path: Pat
     assert main(["attack", "-q", str(target), "--format", "json"]) == 1
     found = {(e["probe"], e["target"]) for e in json.loads(capsys.readouterr().out)["exploits"]}
     assert ("open-redirect", "after_login_target") in found and not any(t == "clean" for _, t in found), found
+
+
+def test_code_no_probe_applies_to_says_nothing_was_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "maths.py"
+    target.write_text("def add(a: int, b: int) -> int:\n    return a + b\n")
+    assert main(["attack", "-q", str(target)]) == 0
+    assert "nothing was run" in capsys.readouterr().out  # not a plain "No exploit confirmed."

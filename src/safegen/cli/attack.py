@@ -99,7 +99,8 @@ def format_text(report: AttackReport, path: Path, sandboxed: bool) -> str:
         lines.append(f"{count} exploit{'s' if count != 1 else ''} confirmed.")
     else:
         lines.append("No exploit confirmed, but the attack was incomplete (errors above): not a pass."
-                     if report.errors else "No exploit confirmed.")
+                     if report.errors else "No exploit confirmed." if report.executions else
+                     "No exploit confirmed: no probe applied to these targets (nothing was run; --probe ID chooses one).")
     return "\n".join(lines).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
