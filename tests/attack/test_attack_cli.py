@@ -27,6 +27,8 @@ def test_attack_confirms_the_vulnerable_version_and_not_the_fixed_one(probe: str
     assert f"CONFIRMED {probe} (CWE-" in out and "    input: " in out and "reproducer:" in out
     assert f"{FIXTURES / probe / 'vulnerable.py'}:" in out  # the user's file and line, not the sandbox's
     assert main(["attack", "-q", str(FIXTURES / probe / "fixed.py")]) == 0
+    assert "No exploit confirmed" in capsys.readouterr().out
+    assert main(["attack", "-q", "--probe", probe, str(FIXTURES / probe / "fixed.py")]) == 0  # attacked all the same
     assert capsys.readouterr().out.rstrip().endswith("No exploit confirmed.")
 
 
