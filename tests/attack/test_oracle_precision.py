@@ -241,3 +241,19 @@ def test_a_result_full_of_control_characters_still_decides(sandbox: Sandbox) -> 
     code = 'def render_blob(name: str) -> str:\n    return "\\x00" * 1500 + "<b>" + name + "</b>" + "\\x00" * 1500\n'
     report = attack(code, "Render the HTML of a blob.", sandbox=sandbox, probes=["xss"])
     assert report.exploits and report.executions > 0 and not report.errors, report
+
+
+ASKS = "import subprocess\n\n\ndef run_requested() -> str:\n    request = input('Command: ')\n"
+
+
+@pytest.mark.parametrize(("body", "confirmed"), [
+    pytest.param("    return subprocess.run(request, shell=True, capture_output=True, text=True).stdout\n", True,
+                 id="shell-line-from-input"),
+    pytest.param("    return subprocess.run(['echo', request], capture_output=True, text=True).stdout\n", False,
+                 id="argument-list-from-input")])
+def test_input_a_function_reads_from_stdin_carries_the_payload(sandbox: Sandbox, body: str, confirmed: bool) -> None:
+    """A function without parameters that asks with input() is attacked through standard input."""
+    report = attack(ASKS + body, "Run the command the user types.", sandbox=sandbox, probes=["command-injection"])
+    assert bool(report.exploits) is confirmed and report.executions > 0 and not report.errors, report
+    if confirmed:
+        assert "sys.stdin = io.StringIO(" in report.exploits[0].input

@@ -233,6 +233,10 @@ def _sgx_attack(spec: dict[str, Any]) -> None:
         else:
             args = [_sgx_value(a) for a in spec.get("args", ())]
             kwargs = {k: _sgx_value(v) for k, v in (spec.get("kwargs") or {}).items()}
+            if "stdin" in spec:  # what the function reads with input() or from sys.stdin
+                import io
+
+                sys.stdin = io.StringIO(spec["stdin"])
             _SgxState.active = True
             value = globals()[spec["function"]](*args, **kwargs)
         _SgxState.active = False

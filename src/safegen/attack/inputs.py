@@ -7,6 +7,7 @@ every parameter the handler reads, and in the usual names as well.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import typing
 from dataclasses import dataclass
 from typing import Any
@@ -230,7 +231,16 @@ def function_plans(probe: Probe, target: FunctionTarget, payloads: tuple[str | i
             values = list(plain)
             values[position] = value
             plans.append(_function_plan(probe, target, payload, values, source, chosen, position))
+        if target.reads_stdin and probe.kind == TEXT:
+            plans.append(_stdin_plan(_function_plan(probe, target, payload, plain, source, chosen), str(payload)))
     return plans
+
+
+def _stdin_plan(plan: Plan, text: str) -> Plan:
+    """The call with ``text`` on every line of standard input (a function that asks more than once gets it each time)."""
+    lines = "\n".join([text] * 4) + "\n"
+    spec = dict(plan.spec, stdin=lines)
+    return dataclasses.replace(plan, spec=spec, shown=f"import io, sys; sys.stdin = io.StringIO({lines!r}); {plan.shown}")
 
 
 def _fields_plans(probe: Probe, target: FunctionTarget, source: str) -> list[Plan]:

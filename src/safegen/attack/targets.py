@@ -33,6 +33,7 @@ class FunctionTarget:
     optional: tuple[Param, ...] = ()  # parameters with defaults, passed by name when a probe sets one
     requests: tuple[str, ...] = ()  # parameters read as an HTTP request in a dict ("headers", "body")
     compared: tuple[tuple[str, str], ...] = ()  # (parameter, text) the body compares it with: role names, ...
+    reads_stdin: bool = False  # the body reads standard input (input(), sys.stdin): the payload comes that way too
 
     @property
     def label(self) -> str:
@@ -223,5 +224,16 @@ def find_targets(code: str, name: str | None = None) -> list[Target]:
                                           params=tuple(inferred(function, p) for p in signature.params),
                                           optional=signature.optional,
                                           requests=request_params(function, signature.params),
-                                          compared=compared_literals(function, signature.params)))
+                                          compared=compared_literals(function, signature.params),
+                                          reads_stdin=reads_stdin(function)))
     return targets
+
+
+def reads_stdin(function: ast.AST) -> bool:
+    """Whether a function's own body reads standard input: ``input()``, ``sys.stdin.readline()``, ..."""
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("input", "raw_input"):
+            return True
+        if isinstance(node, ast.Attribute) and dotted(node).startswith(("sys.stdin", "stdin.")):
+            return True
+    return False
