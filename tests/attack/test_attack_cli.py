@@ -177,3 +177,20 @@ def test_code_no_probe_applies_to_says_nothing_was_run(tmp_path: Path, capsys: p
     target.write_text("def add(a: int, b: int) -> int:\n    return a + b\n")
     assert main(["attack", "-q", str(target)]) == 0
     assert "nothing was run" in capsys.readouterr().out  # not a plain "No exploit confirmed."
+
+
+def test_a_limit_on_executions_makes_the_attack_incomplete_not_a_pass(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Over the limit, every probe on every function keeps its first payloads (the last probes used to lose all of
+    theirs, silently), and the unrun rest is an error: exit 2 when nothing was confirmed."""
+    helpers = "".join(f"def label_{i}(text: str) -> str:\n    return text.upper()\n\n\n" for i in range(6))
+    target = tmp_path / "page.py"
+    target.write_text("import html\n\n\n" + helpers + "def render_greeting(name: str) -> str:\n"
+                      "    return '<p>Hello ' + name + '</p>'\n")
+    assert main(["attack", "-q", str(target), "--max-executions", "12"]) == 1  # the XSS still found
+    out = capsys.readouterr().out
+    assert "CONFIRMED xss (CWE-79) in render_greeting" in out and "planned executions not run (the limit is 12)" in out
+    target.write_text(target.read_text().replace("' + name + '", "' + html.escape(name) + '"))
+    assert main(["attack", "-q", str(target), "--max-executions", "12"]) == 2
+    assert capsys.readouterr().out.rstrip().endswith("not a pass.")
+    assert main(["attack", "-q", str(target)]) == 0  # within the default limit: a pass

@@ -29,7 +29,8 @@ from safegen.types import Task
 
 TAG = "\x1esgx-attack:"  # the harness's JSON line on stdout (harness_core._SGX_TAG)
 EXEC_TIMEOUT = 1.0  # seconds per payload; a payload that needs longer is a resource exhaustion or undecided
-MAX_PLANS = 240
+MAX_PLANS = 240  # executions per attack in the repair loop (a candidate's functions and routes together)
+TOOL_MAX_PLANS = 2000  # for `safegen attack` and the MCP tool on a whole existing module
 IMPORT_ERROR = "the code cannot be imported in the sandbox:"
 WEB_FRAMEWORKS = ("flask", "fastapi", "django", "starlette")
 
@@ -72,6 +73,27 @@ def _with_derived(probe: Probe, code: str) -> Probe:
         return probe
     extra = tuple(p for p in DERIVERS[probe.derive](code) if p not in probe.payloads)
     return dataclasses.replace(probe, payloads=probe.payloads + extra) if extra else probe
+
+
+def _within(groups: list[list[Plan]], limit: int) -> list[Plan]:
+    """At most ``limit`` plans, in the groups' order; over the limit each group (a probe on a target) keeps its
+    first payloads, as many as a fair share allows, rather than the last probes losing every payload."""
+    if sum(len(g) for g in groups) <= limit:
+        return [plan for group in groups for plan in group]
+    keep, depth = 0, 0
+    while keep < limit:
+        row = sum(1 for g in groups if depth < len(g))
+        if row == 0:
+            break
+        keep, depth = keep + row, depth + 1
+    cut = depth - 1 if keep > limit else depth  # the deepest row that fits whole
+    kept = [group[:cut] for group in groups]
+    room = limit - sum(len(g) for g in kept)
+    for group, short in zip(groups, kept):  # the next row's payloads, in order, while room is left
+        if room > 0 and len(group) > cut:
+            short.append(group[cut])
+            room -= 1
+    return [plan for group in kept for plan in group]
 
 
 def _with_purpose(plans: list[Plan], code: str) -> list[Plan]:
@@ -192,7 +214,7 @@ def _unique(exploits: Sequence[Exploit]) -> list[Exploit]:
 
 def attack(code: str, task: Task | str | None = None, *, sandbox: Sandbox, backend: LLMBackend | None = None,
            name: str | None = None, probes: Sequence[str] = (), timeout: float = EXEC_TIMEOUT,
-           budget: float | None = None) -> AttackReport:
+           budget: float | None = None, max_plans: int = MAX_PLANS) -> AttackReport:
     """Attack ``code`` (its functions and web routes, or only ``name``) with the probes its task and sinks select.
 
     Generic payloads run first; with a ``backend`` the model then proposes task-specific inputs, each
@@ -215,10 +237,15 @@ def attack(code: str, task: Task | str | None = None, *, sandbox: Sandbox, backe
         return AttackReport(errors=(f"nothing to attack: the code defines {what}",),
                             seconds=round(time.monotonic() - started, 3))
     chosen = [_with_derived(probe, code) for probe in select_probes(code, requirement, only=probes)]
-    plans = [plan for probe in chosen for target in targets for plan in plans_for(probe, target)][:MAX_PLANS]
+    planned = [plans_for(probe, target) for probe in chosen for target in targets]
+    plans = _within(planned, max_plans)
     if not requirement.strip():
         plans = _with_purpose(plans, code)
     exploits, errors, executions = run_plans(sandbox, code, plans, timeout=timeout, budget=budget)
+    total = sum(len(group) for group in planned)
+    if total > len(plans):  # what was not run decides nothing: never a pass
+        errors.append(f"{total - len(plans)} of {total} planned executions not run (the limit is {max_plans}): "
+                      "attack fewer functions at a time (FILE::NAME)")
     agent_inputs = 0
     notes: list[str] = []
     if backend is not None and chosen and not any(e.startswith(IMPORT_ERROR) for e in errors):

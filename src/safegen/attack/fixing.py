@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from safegen.attack.engine import attack
+from safegen.attack.engine import MAX_PLANS, attack
 from safegen.attack.fixes import EXPLOIT_FIXES, apply_exploit_fix
 from safegen.attack.ordinary import behaviour, broken
 from safegen.attack.report import AttackReport, Exploit
@@ -42,7 +42,8 @@ def _count(report: AttackReport, probe: str) -> int:
 
 
 def fix_exploits(code: str, requirement: str, report: AttackReport, *, sandbox: Sandbox, name: str | None = None,
-                 probes: Sequence[str] = (), backend: LLMBackend | None = None) -> ExploitFixing:
+                 probes: Sequence[str] = (), backend: LLMBackend | None = None,
+                 max_plans: int = MAX_PLANS) -> ExploitFixing:
     """Apply the fix of each confirmed probe to the functions it reached, one probe after another, keeping a
     version only when it is verified; ``report`` is the attack of ``code`` with the same ``name``, ``probes``
     and ``backend`` (a fixed version is attacked as the original was, the model's inputs included)."""
@@ -57,7 +58,8 @@ def fix_exploits(code: str, requirement: str, report: AttackReport, *, sandbox: 
         if candidate == code:
             left.append(f"{where}: {'the fix does not apply' if probe in EXPLOIT_FIXES else 'no mechanical fix'}")
             continue
-        again = attack(candidate, requirement, sandbox=sandbox, backend=backend, name=name, probes=probes)
+        again = attack(candidate, requirement, sandbox=sandbox, backend=backend, name=name, probes=probes,
+                       max_plans=max_plans)
         new_kinds = {e.probe for e in again.exploits} - {e.probe for e in report.exploits}
         why = ("the code no longer runs in the sandbox" if again.errors and not report.errors
                else "the fixed version was not re-attacked with fewer exploits"

@@ -41,6 +41,9 @@ def register(subparsers: Any) -> None:
                              "names and docstrings")
     parser.add_argument("--probe", action="append", default=[], metavar="ID",
                         help="run only this probe (repeatable); default: those the code and requirement select")
+    parser.add_argument("--max-executions", type=int, default=None, metavar="N",
+                        help="run at most N probe executions in all (default 2000); over it the attack is "
+                             "incomplete (exit 2), never a pass")
     parser.add_argument("--agent", action="store_true",
                         help="also ask the configured model for task-specific exploit inputs")
     fixing = parser.add_mutually_exclusive_group()
@@ -146,6 +149,7 @@ def _list_probes(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from safegen.attack import attack
+    from safegen.attack.engine import TOOL_MAX_PLANS
     from safegen.attack.probes import BY_ID
     from safegen.sandbox import Sandbox
 
@@ -157,6 +161,9 @@ def _run(args: argparse.Namespace) -> int:
     unknown = [p for p in args.probe if p not in BY_ID]
     if unknown:
         raise InputError(f"unknown probe {unknown[0]!r}", hint="one of: " + ", ".join(BY_ID))
+    if args.max_executions is not None and args.max_executions < 1:
+        raise InputError("--max-executions must be at least 1")
+    limit = args.max_executions or TOOL_MAX_PLANS
     settings = settings_from_args(args)
     code = read_source(path)
     backend = _backend(args, settings)
@@ -166,9 +173,10 @@ def _run(args: argparse.Namespace) -> int:
         try:
             with progress.step(f"attacking {args.target}"):
                 report = attack(code, args.requirement, sandbox=sandbox, backend=backend, name=name,
-                                probes=args.probe)
+                                probes=args.probe, max_plans=limit)
             if (args.fix or args.diff) and report.exploits:
-                report = _fix(args, path, code, report, sandbox=sandbox, backend=backend, name=name)
+                report = _fix(args, path, code, report, sandbox=sandbox, backend=backend, name=name,
+                              max_plans=limit)
         finally:
             sandbox.close()
     finally:

@@ -213,6 +213,7 @@ class ToolBox:
     def attack_function(self, code: str, function: str | None = None, requirement: str = "",
                         fix: bool = False) -> AttackResult:
         from safegen.attack import attack
+        from safegen.attack.engine import TOOL_MAX_PLANS
         from safegen.attack.fixing import fix_exploits
         from safegen.sandbox import Sandbox
 
@@ -221,10 +222,11 @@ class ToolBox:
             raise InputError(f"{function!r} is not a function name")
         sandbox = Sandbox.create(self.settings)
         try:
-            report = attack(code, requirement, sandbox=sandbox, name=function or None)
+            report = attack(code, requirement, sandbox=sandbox, name=function or None, max_plans=TOOL_MAX_PLANS)
             if not fix or not report.exploits:
                 return attack_out(report)
-            outcome = fix_exploits(code, requirement, report, sandbox=sandbox, name=function or None)
+            outcome = fix_exploits(code, requirement, report, sandbox=sandbox, name=function or None,
+                                   max_plans=TOOL_MAX_PLANS)
         finally:
             sandbox.close()
         result = attack_out(outcome.report)
