@@ -112,7 +112,7 @@ def shell_started_oracle(observation: Observation, payloads: tuple[str, ...]) ->
 def shell_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
     """A shell started with the payload's command in its command line, or a shell command a function built in
     which the payload's ``echo sgx-cmd`` stands as a command of its own (not quoted as one argument)."""
-    started = _event(observation, ("shell",), _shell_runs_payload)
+    started = shell_started_oracle(observation, payloads)
     if started is not None or observation.status is not None or observation.error:
         return started
     text = observation.text
