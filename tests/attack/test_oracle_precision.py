@@ -257,3 +257,46 @@ def test_input_a_function_reads_from_stdin_carries_the_payload(sandbox: Sandbox,
     assert bool(report.exploits) is confirmed and report.executions > 0 and not report.errors, report
     if confirmed:
         assert "sys.stdin = io.StringIO(" in report.exploits[0].input
+
+
+FLASK_SEND = '''import os
+
+from flask import Flask, abort, request, send_file
+
+app = Flask(__name__)
+BASE = "/srv/files"
+
+
+@app.route("/files")
+def download():
+    path = os.path.join(BASE, request.args["name"])
+CHECK    return send_file(path)
+'''
+STARLETTE_SEND = '''import os
+
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import FileResponse
+
+app = FastAPI()
+BASE = "/srv/files"
+
+
+@app.get("/files")
+def download(name: str):
+    path = os.path.join(BASE, name)
+CHECK    return FileResponse(path)
+'''
+CONFINED = {FLASK_SEND: "    path = os.path.realpath(path)\n    if not path.startswith(BASE + os.sep):\n        abort(404)\n",
+            STARLETTE_SEND: "    path = os.path.realpath(path)\n    if not path.startswith(BASE + os.sep):\n"
+                            "        raise HTTPException(status_code=404)\n"}
+
+
+@pytest.mark.parametrize("app", [pytest.param(FLASK_SEND, id="flask-send_file"),
+                                 pytest.param(STARLETTE_SEND, id="fastapi-FileResponse")])
+@pytest.mark.parametrize("confined", [False, True])
+def test_a_framework_that_sends_the_file_itself(sandbox: Sandbox, app: str, confined: bool) -> None:
+    """send_file and FileResponse stat the path before they read it, in the framework's code: the sandbox's decoy
+    /etc/passwd lets the read happen, and its text coming back in the response is the evidence."""
+    code = app.replace("CHECK", CONFINED[app] if confined else "")
+    report = attack(code, "Download a file by name.", sandbox=sandbox, probes=["path-traversal"])
+    assert bool(report.exploits) is not confined and report.executions > 0 and not report.errors, report

@@ -16,6 +16,7 @@ from sandbox_support import HAVE_BWRAP, processes_of
 
 from safegen.fuzz import fuzz_function
 from safegen.sandbox import Limits, Sandbox
+from safegen.sandbox.launcher import DECOY_PASSWD
 
 PROJECT = Path(__file__).resolve().parents[2]
 LIBC = '''
@@ -108,13 +109,15 @@ def look(paths: list) -> list:
     try:
         read = sandbox.call(code, "read", [((str(marker),), {})])[0]
         seen = sandbox.call(code, "look", [(([str(marker), str(PROJECT / "pyproject.toml"), str(PROJECT),
-                                               str(Path.home() / ".ssh"), "/etc/passwd"],), {})])[0]
+                                               str(Path.home() / ".ssh"), "/etc/shadow"],), {})])[0]
+        passwd = sandbox.call(code, "read", [(("/etc/passwd",), {})])[0]
         report = quick_fuzz(sandbox, code, "read", seeds=[[str(marker)]])
     finally:
         marker.unlink()
     assert read.status in ("exception", "oracle") and read.exception_type in ("FileNotFoundError", "PermissionError")
     assert secret not in read.return_repr + read.message + read.stdout + read.traceback
     assert seen.return_repr == "[False, False, False, False, False]"
+    assert passwd.return_repr == repr(DECOY_PASSWD)  # the sandbox's decoy, never the host's file
     assert all(secret not in d.message + d.input for d in report.defects)
     assert report.executions > 0
 

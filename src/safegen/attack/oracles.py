@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from safegen.attack.probes import ATTACKER_HOST
+from safegen.sandbox.launcher import DECOY_MARK
 from safegen.sandbox.result import ExecResult
 
 MARK = "sgx"
@@ -97,11 +98,15 @@ def path_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence
 
 def traversal_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
     """As ``path_oracle``, but a function that opens exactly the path its caller passed does what it was asked:
-    traversal is a path built from the input (joined to a base) that leaves it, or any such read by a web route."""
+    traversal is a path built from the input (joined to a base) that leaves it, or any such read by a web route
+    (a framework that sends the file reads it itself: the sandbox's decoy /etc/passwd coming back counts)."""
     def built(detail: str) -> bool:
         caller_named = observation.status is None and any(f"(from {p[:100]!r})" in detail for p in payloads)
         return ("passwd" in detail or MARK in detail) and not caller_named
-    return _event(observation, ("read_outside", "write_outside"), built)
+    found = _event(observation, ("read_outside", "write_outside"), built)
+    if found is None and observation.status is not None and DECOY_MARK in observation.text:
+        return Evidence(f"HTTP {observation.status} sent /etc/passwd (the sandbox's decoy) for an input path")
+    return found
 
 
 def shell_started_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:

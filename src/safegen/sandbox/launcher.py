@@ -113,8 +113,31 @@ def _config(limits: Limits, sandboxed: bool, root: str, extra_paths: list[str], 
                        "extra_paths": extra_paths, "want_atheris": want_atheris})
 
 
+# The sandbox's /etc/passwd: a decoy, never the host's. Code that checks a path before reading it (Flask's
+# send_file, Starlette's FileResponse stat first) then reaches the read that the traversal oracle sees.
+DECOY_MARK = "sgx-decoy"  # in the decoy's text: the attack oracles know it when it comes back in a response
+DECOY_PASSWD = (f"root:x:0:0:{DECOY_MARK}:/root:/bin/sh\n"
+                "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n")
+
+
+@functools.lru_cache(maxsize=1)
+def decoy_passwd() -> str:
+    """A host file holding DECOY_PASSWD, mounted read-only as the sandbox's /etc/passwd."""
+    import tempfile
+
+    folder = Path(tempfile.gettempdir()) / f"safegen-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    path = folder / "decoy-passwd"
+    if not path.is_file() or path.read_text() != DECOY_PASSWD:
+        scratch = folder / f"decoy-passwd.{os.getpid()}"
+        scratch.write_text(DECOY_PASSWD)
+        scratch.chmod(0o644)
+        os.replace(scratch, path)
+    return str(path)
+
+
 def _system_mounts() -> list[str]:
-    args = ["--ro-bind", "/usr", "/usr"]
+    args = ["--ro-bind", "/usr", "/usr", "--dir", "/etc", "--ro-bind", decoy_passwd(), "/etc/passwd"]
     for name in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(name):
             args += ["--symlink", os.readlink(name), name]
