@@ -127,6 +127,8 @@ def decoy_passwd() -> str:
 
     folder = Path(tempfile.gettempdir()) / f"safegen-{os.getuid()}"
     folder.mkdir(mode=0o700, exist_ok=True)
+    if folder.is_symlink() or folder.stat().st_uid != os.getuid():  # someone else's folder: one of our own
+        folder = Path(tempfile.mkdtemp(prefix="safegen-"))
     path = folder / "decoy-passwd"
     if not path.is_file() or path.read_text() != DECOY_PASSWD:
         scratch = folder / f"decoy-passwd.{os.getpid()}"
