@@ -94,6 +94,15 @@ def write(path: str) -> str:
     assert not (Path("/usr/lib/pwned").exists() or Path("/pwned").exists())
 
 
+def test_the_decoy_passwd_is_made_again_when_a_temp_cleaner_removed_it() -> None:
+    from safegen.sandbox.launcher import decoy_passwd
+
+    path = Path(decoy_passwd())
+    path.unlink()
+    assert Path(decoy_passwd()) == path and path.read_text() == DECOY_PASSWD
+    assert path.stat().st_mode & 0o777 == 0o644 and path.parent.stat().st_mode & 0o777 == 0o700
+
+
 def test_home_directory_and_project_files_are_invisible(sandbox: Sandbox) -> None:
     secret = uuid.uuid4().hex
     marker = Path.home() / f".safegen-test-marker-{secret[:8]}"

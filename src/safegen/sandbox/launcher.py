@@ -121,14 +121,22 @@ DECOY_PASSWD = (f"root:x:0:0:{DECOY_MARK}:/root:/bin/sh\n"
 
 
 @functools.lru_cache(maxsize=1)
-def decoy_passwd() -> str:
-    """A host file holding DECOY_PASSWD, mounted read-only as the sandbox's /etc/passwd."""
+def _decoy_folder() -> Path:
+    """Our folder under the temp dir for the decoy (someone else's, or a link: a private one instead)."""
     import tempfile
 
     folder = Path(tempfile.gettempdir()) / f"safegen-{os.getuid()}"
     folder.mkdir(mode=0o700, exist_ok=True)
-    if folder.is_symlink() or folder.stat().st_uid != os.getuid():  # someone else's folder: one of our own
+    if folder.is_symlink() or folder.stat().st_uid != os.getuid():
         folder = Path(tempfile.mkdtemp(prefix="safegen-"))
+    return folder
+
+
+def decoy_passwd() -> str:
+    """A host file holding DECOY_PASSWD, mounted read-only as the sandbox's /etc/passwd (checked at every start: a
+    temp-folder cleaner may have removed it)."""
+    folder = _decoy_folder()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = folder / "decoy-passwd"
     if not path.is_file() or path.read_text() != DECOY_PASSWD:
         scratch = folder / f"decoy-passwd.{os.getpid()}"
