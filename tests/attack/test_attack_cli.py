@@ -194,3 +194,17 @@ def test_a_limit_on_executions_makes_the_attack_incomplete_not_a_pass(tmp_path: 
     assert main(["attack", "-q", str(target), "--max-executions", "12"]) == 2
     assert capsys.readouterr().out.rstrip().endswith("not a pass.")
     assert main(["attack", "-q", str(target)]) == 0  # within the default limit: a pass
+
+
+def test_methods_it_cannot_call_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Probes call functions and routes; a class's methods are said to be left, never silently passed over."""
+    target = tmp_path / "store.py"
+    target.write_text("import sqlite3\n\n\nclass Store:\n    def __init__(self, path: str) -> None:\n"
+                      "        self.conn = sqlite3.connect(path)\n\n"
+                      "    def find(self, name: str):\n"
+                      "        return self.conn.execute(f\"SELECT * FROM users WHERE name = '{name}'\").fetchall()\n\n\n"
+                      "def count(conn: sqlite3.Connection) -> int:\n"
+                      "    return conn.execute('SELECT COUNT(*) FROM users').fetchone()[0]\n")
+    assert main(["attack", "-q", str(target)]) == 0
+    assert "note: not attacked: 1 method(s) of classes (Store.find); probes call functions and routes" in \
+        capsys.readouterr().out

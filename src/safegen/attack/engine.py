@@ -22,7 +22,7 @@ from safegen.attack.inputs import Plan, plans_for
 from safegen.attack.oracles import ORACLES, PURPOSE_FREE, Observation
 from safegen.attack.probes import PROBES, Probe
 from safegen.attack.report import AttackReport, Exploit
-from safegen.attack.targets import Target, find_targets, own_words, purpose_words, sink_names
+from safegen.attack.targets import Target, find_targets, own_words, purpose_words, sink_names, unattacked_methods
 from safegen.backends.interface import LLMBackend
 from safegen.sandbox import ExecResult, Sandbox
 from safegen.types import Task
@@ -247,12 +247,15 @@ def attack(code: str, task: Task | str | None = None, *, sandbox: Sandbox, backe
         errors.append(f"{total - len(plans)} of {total} planned executions not run (the limit is {max_plans}): "
                       "attack fewer functions at a time (FILE::NAME)")
     agent_inputs = 0
-    notes: list[str] = []
+    methods = unattacked_methods(code) if name is None else []
+    notes = [f"not attacked: {len(methods)} method(s) of classes ({', '.join(methods[:5])}"
+             f"{', ...' if len(methods) > 5 else ''}); probes call functions and routes"] if methods else []
     if backend is not None and chosen and not any(e.startswith(IMPORT_ERROR) for e in errors):
         from safegen.attack.agent import agent_plans
 
         confirmed = {(e.probe, e.target) for e in exploits}
-        extra, notes, agent_errors = agent_plans(backend, code, requirement, targets, chosen, confirmed)
+        extra, agent_notes, agent_errors = agent_plans(backend, code, requirement, targets, chosen, confirmed)
+        notes += agent_notes
         more, more_errors, more_runs = run_plans(sandbox, code, extra, timeout=timeout, budget=budget)
         exploits += more
         errors += agent_errors + more_errors

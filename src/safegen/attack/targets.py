@@ -229,6 +229,16 @@ def find_targets(code: str, name: str | None = None) -> list[Target]:
     return targets
 
 
+def unattacked_methods(code: str) -> list[str]:
+    """Public methods of the module's classes (``Store.find``): probes call functions and routes, not methods."""
+    tree = astutil.parse(code)
+    if tree is None:
+        return []
+    return [f"{node.name}.{item.name}" for node in tree.body if isinstance(node, ast.ClassDef)
+            for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and not item.name.startswith("_")]
+
+
 def reads_stdin(function: ast.AST) -> bool:
     """Whether a function's own body reads standard input: ``input()``, ``sys.stdin.readline()``, ..."""
     for node in ast.walk(function):

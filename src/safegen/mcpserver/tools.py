@@ -114,6 +114,7 @@ class AttackResult(BaseModel):
     executions: int
     seconds: float
     errors: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)  # what was left alone without failing the attack (class methods)
     fixed_code: str | None = None  # with fix: the code after the verified exploit fixes (None: none was kept)
     fixed: list[str] = Field(default_factory=list)  # with fix: "probe in function" for each kept fix
     left: list[str] = Field(default_factory=list)  # with fix: exploits no fix removed, and why
@@ -157,7 +158,7 @@ def exploit_out(exploit: Exploit) -> ExploitOut:
 def attack_out(report: AttackReport) -> AttackResult:
     return AttackResult(survived=report.survived, exploits=[exploit_out(e) for e in report.exploits],
                         targets=list(report.targets), probes=list(report.probes), executions=report.executions,
-                        seconds=report.seconds, errors=list(report.errors))
+                        seconds=report.seconds, errors=list(report.errors), notes=list(report.notes))
 
 
 class ToolBox:
