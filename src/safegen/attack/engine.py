@@ -62,7 +62,7 @@ def select_probes(code: str, requirement: str = "", *, only: Sequence[str] = ())
     web = any(_matches(framework, names) for framework in WEB_FRAMEWORKS)
     if not requirement.strip() and tree is not None:
         requirement = own_words(tree)
-    text = requirement.lower().replace("_", " ")  # snake_case names count as words: redirect_url
+    text = _topic_text(requirement)
     return [p for p in PROBES if (any(_matches(s, names) for s in p.sinks) or any(_names(t, text) for t in p.topics)
                                   or (web and p.web)) and (not p.requires or re.search(p.requires, text))]
 
@@ -101,12 +101,17 @@ def _with_purpose(plans: list[Plan], code: str) -> list[Plan]:
     tree = astutil.parse(code)
     if tree is None:
         return plans
-    words = {plan.target: purpose_words(tree, plan.target).lower().replace("_", " ") for plan in plans}
+    words = {target: _topic_text(purpose_words(tree, target)) for target in {plan.target for plan in plans}}
     return [dataclasses.replace(plan, purpose_named=_purpose_named(plan.probe, words[plan.target])) for plan in plans]
 
 
 def _purpose_named(probe: Probe, text: str) -> bool:
     return any(_names(t, text) for t in probe.topics) and (not probe.requires or re.search(probe.requires, text) is not None)
+
+
+def _topic_text(text: str) -> str:
+    """Text as topics are looked up in it: lower case, snake_case names as words (redirect_url: "redirect url")."""
+    return text.lower().replace("_", " ")
 
 
 def _names(topic: str, text: str) -> bool:
