@@ -129,7 +129,7 @@ def securityeval_recall(data_dir: str | None) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", default="dev", choices=("dev", "test", "dev-sample"))
+    parser.add_argument("--split", default="dev", choices=("dev", "test", "dev-sample", "dev-sample-b"))
     parser.add_argument("--per-cwe", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data-dir", default=None)

@@ -30,6 +30,18 @@ ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT / "src" / "safegen" / "bench" / "datasets" / "data" / SPLITS_FILE
 
 
+def draw_dev_sample(dev: list[str], cwe_of_task: Mapping[str, int], seed: int,
+                    exclude: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """A small fixed part of dev for quick tuning runs: DEV_SAMPLE_PER_CWE rows per CWE, drawn with ``seed``.
+
+    "dev-sample" is drawn with the split's seed + 1; "dev-sample-b", a second part that shares no row with it
+    (to check that a choice made on the first holds on rows it was not made on), with seed + 2.
+    """
+    rng, left_out = random.Random(seed), set(exclude)
+    return [i for cwe in sorted(set(cwe_of_task[d] for d in dev)) for i in
+            rng.sample(sorted(d for d in dev if cwe_of_task[d] == cwe and d not in left_out), DEV_SAMPLE_PER_CWE)]
+
+
 class _AllRows(SecCodePLT):
     """Every row with tests, the committed exclusions ignored (they are what this script decides)."""
 
@@ -86,14 +98,13 @@ def main() -> int:
         test += rng.sample(sorted(by_cwe[cwe]), min(TEST_PER_CWE, len(by_cwe[cwe])))
     valid = [t.task_id for t in parsed.tasks if t.task_id not in invalid]
     dev = [i for i in valid if i not in set(test)]
-    # A small fixed part of dev for quick tuning runs: 2 rows per CWE, drawn with the next seed.
     cwe_of_task = {t.task_id: int(t.cwe or 0) for t in parsed.tasks}
-    sample_rng = random.Random(args.seed + 1)
-    dev_sample = [i for cwe in sorted(by_cwe) for i in
-                  sample_rng.sample(sorted(d for d in dev if cwe_of_task[d] == cwe), DEV_SAMPLE_PER_CWE)]
+    dev_sample = draw_dev_sample(dev, cwe_of_task, args.seed + 1)
+    dev_sample_b = draw_dev_sample(dev, cwe_of_task, args.seed + 2, exclude=dev_sample)
     order = {t.task_id: n for n, t in enumerate(parsed.tasks)}
     table = {"seed": args.seed, "per_cwe": TEST_PER_CWE, "dataset_sha256": dataset.spec.sha256,
              "test": sorted(test, key=order.__getitem__), "dev": dev, "dev-sample": dev_sample,
+             "dev-sample-b": dev_sample_b,
              "invalid": dict(sorted(invalid.items(), key=lambda kv: order[kv[0]]))}
     TABLE.write_text(json.dumps(table, indent=1) + "\n")
     cwe_of = {t.task_id: t.cwe for t in parsed.tasks}

@@ -143,8 +143,11 @@ def test_split_is_fixed_disjoint_and_six_per_cwe(data_dir: Path) -> None:
     assert set(test) | set(dev) == set(cwe_of)  # every valid row is in exactly one split
     assert len(loaded.tasks) + len(table["invalid"]) == 885
     assert [t.task_id for t in loaded.split("test").tasks] == test
-    sample = table["dev-sample"]
-    assert set(sample) <= set(dev) and set(Counter(cwe_of[i] for i in sample).values()) == {2}
+    sample, sample_b = table["dev-sample"], table["dev-sample-b"]
+    for part in (sample, sample_b):
+        assert set(part) <= set(dev) and set(Counter(cwe_of[i] for i in part).values()) == {2}
+    assert not set(sample) & set(sample_b)  # the second sample checks choices on rows the first never showed
+    assert {t.task_id for t in loaded.split("dev-sample-b").tasks} == set(sample_b)
     assert len(loaded.skipped) == len(table["invalid"])  # each invalid row is listed with its reason
     assert all("left out" in s.reason for s in loaded.skipped)
 

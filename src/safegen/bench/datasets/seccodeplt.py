@@ -20,7 +20,7 @@ from safegen.types import Task
 
 SPLITS_FILE = "seccodeplt.json"  # in safegen/bench/datasets/data/: {"seed", "test", "dev", "invalid"}
 TEST_PER_CWE = 6
-DEV_SAMPLE_PER_CWE = 2  # "dev-sample": a fixed part of dev for quick tuning runs
+DEV_SAMPLE_PER_CWE = 2  # "dev-sample" and "dev-sample-b": two fixed, disjoint parts of dev for quick tuning runs
 JUDGES = ("seccodeplt", "bandit", "icd", "inloop")  # the executable judge first; static judges secondary
 
 _SOURCE = DataSource("ucsb-mlsec/SecCodePLT", "d8e74e2", "virtue_code_eval/data/safety/codesecplt/data.json",
@@ -128,7 +128,7 @@ class SecCodePLT(Dataset):
 
     def splits(self) -> dict[str, tuple[str, ...]]:
         table = split_table()
-        return {name: tuple(table.get(name, ())) for name in ("test", "dev", "dev-sample")}
+        return {name: tuple(table.get(name, ())) for name in ("test", "dev", "dev-sample", "dev-sample-b")}
 
 
 class SecCodePLTPolicy(SecCodePLT):
