@@ -366,6 +366,11 @@ def _succeeded(observation: Observation) -> bool:
     return bool(observation.data.get("returned")) and not _DENIAL.search(observation.text[:500])
 
 
+def denied(observation: Observation) -> bool:
+    """A plain call's answer is a refusal: None, False, an empty value, 0 or a denying text."""
+    return not _succeeded(observation)
+
+
 def accepted_oracle(observation: Observation, payloads: tuple[str, ...]) -> Evidence | None:
     """A call carrying a forged signature returned data or success (not None, False or a denial)."""
     if observation.error or observation.result.status not in ("ok", "oracle") or observation.status is not None:

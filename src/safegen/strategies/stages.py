@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 from safegen.backends.interface import ChatMessage, Completion, GenerationParams
 from safegen.errors import ExtractionError, SafegenError
 from safegen.prompts import templates
-from safegen.strategies import codecheck, completeness, postprocess, verification
+from safegen.strategies import codecheck, completeness, legitimate, postprocess, verification
 from safegen.strategies.state import RunState
 from safegen.types import (
     AnalyzerFailure,
@@ -282,8 +282,9 @@ def selection_key(state: RunState, candidate: Candidate, *, use_score: bool = Fa
     With ``evidence_first`` (strategies/verification.py) executed evidence comes before the verdict: the
     visible and trusted derived tests pass, then the attacks fail, then the verdict and the rest. With
     ``completion`` code that cannot run as written (strategies/completeness.py) follows right after the
-    entry point."""
-    runs = (0 if state.signature_ok(candidate) else 1, completeness.incomplete(state, candidate))
+    entry point, and with ``legitimate_callers`` code that refuses a caller the task allows (legitimate.py)."""
+    runs = (0 if state.signature_ok(candidate) else 1, completeness.incomplete(state, candidate),
+            legitimate.refuses(state, candidate))
     learned = candidate.score if use_score and candidate.score is not None else 0.0
     tests_bad = 1 if fails_tests(candidate) else 0
     if state.verify.evidence_first:

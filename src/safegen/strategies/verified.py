@@ -5,7 +5,8 @@ checked against the tests derived from the requirement (trusted where its first 
 must not lose either (never worse), and with ``evidence_first`` its ranking puts executed evidence before the
 static verdict. After it, optional repairs of code that cannot run as written (``completion``), the host-list
 fix (``host_lists``), the verified rule fixes and repair rounds fed with confirmed exploits run on the best
-version. ``--strategy verified --option inner=autosafecoder`` measures any method with and without them.
+version; with ``legitimate_callers`` an answer that refuses the administrator, a record's owner or the genuine
+signature as it refuses an outsider gets a repair round first, then fresh answers if it still does. ``--strategy verified --option inner=autosafecoder`` measures any method with and without them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from safegen.config import Settings
 from safegen.prompts import templates
 from safegen.serde import Record
-from safegen.strategies import completeness, repair, stages, url_hosts, verification
+from safegen.strategies import completeness, legitimate, repair, stages, url_hosts, verification
 from safegen.strategies.base import StagedStrategy
 from safegen.strategies.interface import StrategyContext
 from safegen.strategies.postprocess import AnswerStep
@@ -48,7 +49,7 @@ class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
     def __init__(self, *, inner: str = "baseline", attacks: bool = True, derived_tests: bool = True,
                  rule_fixes: bool = True, evidence_first: bool = True, attack_agent: bool = False,
                  attack_repairs: int | None = 2, fixes_first: bool = False, completion: bool = False,
-                 host_lists: bool = False) -> None:
+                 host_lists: bool = False, legitimate_callers: bool = False) -> None:
         from safegen.registry import STRATEGIES
 
         inner_class = STRATEGIES.get(inner)
@@ -59,7 +60,7 @@ class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
         self.uses_scorer = bool(getattr(self.inner, "uses_scorer", False))
         self.verify = VerifyOptions(attacks=attacks, attack_agent=attack_agent, derived_tests=derived_tests,
                                     rule_fixes=rule_fixes, evidence_first=evidence_first, completion=completion,
-                                    host_lists=host_lists)
+                                    host_lists=host_lists, legitimate_callers=legitimate_callers)
         self.attack_repairs = attack_repairs
         self.fixes_first = fixes_first
 
@@ -94,6 +95,11 @@ class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
             repair.repair_loop(state, best, base, completeness.MISSING_PARTS, max_rounds=1,
                                first_round=len(state.rounds) + 1, scored=self.uses_scorer)
             best = stages.best(state, use_score=self.uses_scorer) or best
+        if opts.verify.legitimate_callers:  # function first: the attacks then judge the version that works
+            repair.repair_loop(state, best, base, legitimate.REFUSED_CALLERS, max_rounds=legitimate.ROUNDS,
+                               first_round=len(state.rounds) + 1, scored=self.uses_scorer)
+            best = legitimate.resample(state, stages.best(state, use_score=self.uses_scorer) or best, base,
+                                       scored=self.uses_scorer)
         for fix in (url_hosts.fix, verification.rule_fix):  # each keeps its version only if nothing was lost
             fixed = fix(state, best)
             if fixed is not None and fixed.candidate_id not in state.rejected:

@@ -18,6 +18,7 @@ class VerifyOptions(Record):
     evidence_first: bool = False  # rank by executed evidence before the static verdict
     completion: bool = False  # code that cannot run as written ranks last and gets a repair (completeness.py)
     host_lists: bool = False  # a URL compared whole with a list of host names compares its host (url_hosts.py)
+    legitimate_callers: bool = False  # an answer refusing the admin, owner or genuine signature is repaired (legitimate.py)
 
 
 OFF = VerifyOptions()
