@@ -172,6 +172,28 @@ def test_the_outsider_also_tries_the_roles_the_code_names(sandbox: Sandbox, chec
         assert "'team_member'" in report.exploits[0].input or "'viewer'" in report.exploits[0].input
 
 
+MEMBERS = ('USERS = {1: {"role": "admin"}, 2: {"role": "user"}, 3: {"role": "user"}}\n'
+           'TEAMS = {10: {"owner_id": 2, "members": [2]}}\n\n\n'
+           "def manage(acting_user_id: int, team_id: int, action: str, member_id: int) -> bool:\n")
+
+
+@pytest.mark.parametrize(("check", "confirmed"), [
+    pytest.param("", True, id="no-check"),
+    pytest.param('    if USERS.get(acting_user_id, {}).get("role") != "admin" and '
+                 'TEAMS[team_id]["owner_id"] != acting_user_id:\n        return False\n', False, id="owner-or-admin"),
+    pytest.param('    if action not in ("add", "remove"):\n        return False\n', True, id="action-checked-only")])
+def test_the_outsider_asks_for_an_action_the_code_accepts(sandbox: Sandbox, check: str, confirmed: bool) -> None:
+    # with a made-up action ('alice') every version refuses for the wrong reason, and no check is ever tested
+    code = MEMBERS + check + ('    if action == "add" and member_id not in TEAMS[team_id]["members"]:\n'
+                              '        TEAMS[team_id]["members"].append(member_id)\n        return True\n'
+                              '    return False\n')
+    report = attack(code, "Team owners and admins can add members to a team.", sandbox=sandbox,
+                    probes=["missing-authorization"])
+    assert bool(report.exploits) is confirmed and report.executions > 0, report
+    if confirmed:
+        assert "'add'" in report.exploits[0].input
+
+
 DISK_USAGE = "def disk_usage(folder: str) -> str:\n"
 
 

@@ -74,7 +74,7 @@ def test_a_repair_letting_everyone_in_is_rejected_and_fresh_answers_are_ranked(m
     record = _run(make_ctx, script, legitimate_callers=True)
     rounds = [r for r in record.rounds if r.kind == "legitimate"]
     assert len(rounds) == 1 and not rounds[0].accepted  # everyone gets in now, the outsider twin included
-    assert rounds[0].reason == "lets an outsider in: `manage_members(424242, 101, 'add', 4)` returns True"
+    assert rounds[0].reason == "more confirmed exploits than its parent"  # the missing-authorization probe
     assert script.log.count("fresh") == 4  # RESAMPLES fresh answers, all attacked and ranked
     assert record.final is not None and record.final.code.strip() == OWNERS_TOO.strip()
     assert sum(c.origin == "resample-legitimate" for c in record.candidates) == 4

@@ -313,9 +313,16 @@ def _outsider_call(target: FunctionTarget, actor: Param, role: str = "guest") ->
         elif (words & (ID_WORDS | RESOURCE_WORDS | REFERENCE_WORDS) and kinds & {int, str}
               or kinds == {int} and not words & QUANTITY_WORDS):
             values.append({"$": "module_key", "type": "int" if int in kinds and str not in kinds else "str"})
-        else:
-            values.append(plain_value(param))
+        else:  # a value the body accepts (``action == 'add'``): else the outsider is refused for the wrong reason
+            values.append(_accepted_value(target, param))
     return values
+
+
+def _accepted_value(target: FunctionTarget, param: Param) -> Any:
+    """The first text the body compares ``param`` with that grants nothing by its words (``'add'``, not
+    ``'bank_admin'``: that would make the outsider privileged); a plain value when there is none."""
+    return next((text for name, text in target.compared if name == param.name and text.isidentifier()
+                 and not _words(text) & (PRIVILEGE_WORDS | HIGH_ROLE_WORDS)), plain_value(param))
 
 
 def _function_plan(probe: Probe, target: FunctionTarget, payload: str | int, values: list[Any],

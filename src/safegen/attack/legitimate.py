@@ -50,7 +50,11 @@ GRANTS = (
     Grant("administrator", r"\badmin(istrator)?s?\b", "the task lets administrators do this"),
     Grant("owner", r"\b(owner|creator|author)s?\b|\bown(s|ed)?\b", "the task lets the owner do this"),
     Grant("genuine-signature", r"\bsign(ature|ed|ing)?s?\b|\bhmac\b", "a valid signature must be accepted"),
+    Grant("arithmetic", r"\b(math(ematical)?|arithmetic)\b|\bcalculat", "the task evaluates arithmetic"),
 )
+ARITHMETIC = ("2 + 3 * 4", r"^\(?14(\.0+)?\)?$")  # plain arithmetic, and the answer any evaluator of it gives
+EXPRESSION_WORDS = frozenset({"expr", "expression", "exp", "formula", "equation", "math", "calculation", "calc",
+                              "arithmetic", "input", "query", "string", "str", "statement", "text", "user"})
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,9 @@ class LegitimateCall:
     why: str  # where the records name the caller: "PROJECTS[101]['owner_id'] is 2"
     spec: dict[str, Any]
     shown: str
-    outsider_spec: dict[str, Any]
+    outsider_spec: dict[str, Any] | None  # None: the answer is known instead (``expected``)
     outsider_shown: str
+    expected: str = ""  # a regular expression the answer's text must match
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,8 @@ class Refusal:
 
     def describe(self) -> str:
         reason = next(g.reason for g in GRANTS if g.id == self.call.grant)
+        if self.call.outsider_spec is None:
+            return f"`{self.call.shown}` {self.outcome}. It must give {self.call.why}, as {reason}."
         return (f"`{self.call.shown}` {self.outcome}, the same as `{self.call.outsider_shown}`. It must succeed: "
                 f"{self.call.why}, and {reason}.")
 
@@ -271,6 +278,18 @@ def _signature_calls(target: FunctionTarget, tables: dict[str, dict[Any, Any]]) 
     return []
 
 
+def _arithmetic_calls(target: FunctionTarget) -> list[LegitimateCall]:
+    """Plain arithmetic in the parameter that takes the expression (the only text one, or one named for it)."""
+    if len(target.params) != 1:
+        return []
+    kinds = _kind_of(target.params[0].annotation)
+    if str not in kinds and (kinds & {int, float, bytes, dict, list} or not _words(target.params[0].name) & EXPRESSION_WORDS):
+        return []
+    expression, expected = ARITHMETIC
+    spec, shown = _call(target, [expression])
+    return [LegitimateCall("arithmetic", "14", spec, shown, None, "", expected)]
+
+
 def legitimate_calls(code: str, requirement: str, name: str) -> list[LegitimateCall]:
     """The calls the requirement's words and the module's records say ``name`` must answer (``code`` is the whole
     module, setup first)."""
@@ -287,20 +306,25 @@ def legitimate_calls(code: str, requirement: str, name: str) -> list[LegitimateC
             calls += _administrator_calls(targets[0], records)
         elif grant.id == "owner":
             calls += _owner_calls(targets[0], records)
-        else:
+        elif grant.id == "genuine-signature":
             calls += _signature_calls(targets[0], {n: t for n, t in tables.items() if n not in records})
+        else:
+            calls += _arithmetic_calls(targets[0])
     return calls
 
 
-def _outcome(raw: dict[str, Any]) -> tuple[str, bool] | None:
+Outcome = tuple[str, bool, str]  # what the call gave as shown, whether that is a denial, the returned text
+
+
+def _outcome(raw: dict[str, Any]) -> Outcome | None:
     """What the call gave, and whether that is a denial; None when it died or hung (nothing to compare)."""
     observation = parse_observation(raw)
     if not observation.data:
         return None
     if observation.error:
         kind = observation.error.split(":", 1)[0]
-        return f"raises {observation.error[:160]}", kind == "PermissionError"
-    return f"returns {observation.text[:160] or 'None'}", denied(observation)
+        return f"raises {observation.error[:160]}", kind == "PermissionError", ""
+    return f"returns {observation.text[:160] or 'None'}", denied(observation), observation.text
 
 
 @dataclass(frozen=True)
@@ -309,13 +333,17 @@ class Checked:
     died or hung)."""
 
     call: LegitimateCall
-    legitimate: tuple[str, bool] | None
-    outsider: tuple[str, bool] | None
+    legitimate: Outcome | None
+    outsider: Outcome | None
 
     @property
     def refusal(self) -> Refusal | None:
         """The legitimate caller denied exactly as the outsider is, or None."""
         mine, theirs = self.legitimate, self.outsider
+        if self.call.expected:  # the answer is known: anything else (an error, a refusal, a wrong value) fails
+            if mine is not None and not re.match(self.call.expected, mine[2].strip()):
+                return Refusal(self.call, mine[0])
+            return None
         if mine is not None and theirs is not None and mine[1] and mine[0] == theirs[0]:
             return Refusal(self.call, mine[0])
         return None
@@ -324,6 +352,8 @@ class Checked:
     def outsider_admitted(self) -> str | None:
         """The outsider's call and answer when it was not denied (code that lets anyone in), or None."""
         theirs = self.outsider
+        if self.call.outsider_spec is None:
+            return None
         return None if theirs is None or theirs[1] else f"`{self.call.outsider_shown}` {theirs[0]}"
 
 
@@ -334,7 +364,7 @@ def check(sandbox: Sandbox, code: str, requirement: str, name: str) -> tuple[Che
         return ()
     items: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
     for call in calls:
-        items += [((call.spec,), {}), ((call.outsider_spec,), {})]
+        items += [((call.spec,), {}), ((call.outsider_spec or call.spec,), {})]
     raw = sandbox.run_job("call", armed(code), items, timeout=EXEC_TIMEOUT, entry="_sgx_attack")
     return tuple(Checked(call, _outcome(raw[2 * n]), _outcome(raw[2 * n + 1])) for n, call in enumerate(calls))
 
