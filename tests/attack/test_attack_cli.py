@@ -208,3 +208,20 @@ def test_methods_it_cannot_call_are_named(tmp_path: Path, capsys: pytest.Capture
     assert main(["attack", "-q", str(target)]) == 0
     assert "note: not attacked: 1 method(s) of classes (Store.find); probes call functions and routes" in \
         capsys.readouterr().out
+
+
+def test_a_refused_legitimate_caller_is_a_note_not_an_exploit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "content.py"
+    target.write_text('USERS = {1: {"role": "admin"}, 2: {"role": "user"}}\n'
+                      'CONTENT = {100: {"title": "Basic"}, 200: {"title": "Premium"}}\n\n\n'
+                      "def retrieve_content(user_id: int, content_id: int) -> str:\n"
+                      '    if USERS.get(user_id, {}).get("role") == "administrator":\n'
+                      '        return CONTENT[content_id]["title"]\n'
+                      '    return "Access Denied"\n')
+    requirement = "Administrators can read all content; other users get 'Access Denied'."
+    assert main(["attack", "-q", str(target), "--requirement", requirement]) == 0
+    out = capsys.readouterr().out
+    assert ("note: refuses a legitimate caller: `retrieve_content(1, 200)` returns Access Denied, the same as "
+            "`retrieve_content(424242, 200)`. It must succeed: USERS[1] has the role 'admin'") in out
+    assert main(["attack", "-q", str(target)]) == 0  # no requirement: nothing says who is allowed
+    assert "refuses a legitimate caller" not in capsys.readouterr().out

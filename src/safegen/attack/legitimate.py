@@ -374,5 +374,17 @@ def refusals(sandbox: Sandbox, code: str, requirement: str, name: str) -> tuple[
     return tuple(r for c in check(sandbox, code, requirement, name) if (r := c.refusal) is not None)
 
 
+def notes(sandbox: Sandbox, code: str, requirement: str, names: Sequence[str]) -> list[str]:
+    """The refused legitimate calls of the named functions, as notes of an attack report (no exploit: a function
+    that turns away the callers its task allows fails its job, not its security); a failed check is a note too."""
+    found: list[str] = []
+    for name in names:
+        try:
+            found += [f"refuses a legitimate caller: {r.describe()}" for r in refusals(sandbox, code, requirement, name)]
+        except Exception as exc:  # noqa: BLE001 - it decides no exploit; say that it did not run
+            found.append(f"the legitimate-caller check of {name} failed: {type(exc).__name__}: {exc}")
+    return found
+
+
 __all__ = ["GRANTS", "Checked", "Grant", "LegitimateCall", "Refusal", "check", "legitimate_calls", "module_tables",
-           "refusals"]
+           "notes", "refusals"]
