@@ -6,7 +6,8 @@ Run: .venv/bin/python benchmarks/legitimate_calls.py [--split dev|test|dev-sampl
      .venv/bin/python benchmarks/legitimate_calls.py --run RUN_FOLDER [--run ...] [--output FILE]
 
 No model runs. Without ``--run``, each row's patched and vulnerable reference code (both pass the row's capability
-cases) is checked: a refusal there is a false alarm, since both do the job. With ``--run`` the final answers of
+cases) is checked: a refusal there is a false alarm, since both do the job; a patched version that lets the twin
+without the right in is one too (the ranking counts it against a candidate), a vulnerable one may. With ``--run`` the final answers of
 judged SecCodePLT runs are checked, beside the judge's func@1 verdict: refusals on answers that fail their
 capability cases (seen), on answers that pass them (false alarms). Tune on dev; report on test.
 """
@@ -20,7 +21,7 @@ from collections import Counter
 from pathlib import Path
 
 from safegen.astutil import with_context
-from safegen.attack.legitimate import legitimate_calls, refusals
+from safegen.attack.legitimate import check, legitimate_calls, refusals
 from safegen.bench.datasets import load_dataset
 from safegen.bench.judges.seccodeplt_judge import module_source
 from safegen.sandbox.core import Sandbox
@@ -38,9 +39,15 @@ def references(split: str, data_dir: str | None, sandbox: Sandbox) -> list[str]:
             if not legitimate_calls(module, task.requirement, task.entry_point):
                 continue
             counts[f"{which} checked"] += 1
-            for refusal in refusals(sandbox, module, task.requirement, task.entry_point):
+            checked = check(sandbox, module, task.requirement, task.entry_point)
+            for refusal in (c.refusal for c in checked if c.refusal is not None):
                 counts[f"{which} refused (false alarm)"] += 1
                 lines.append(f"  false alarm: {task.task_id} CWE-{task.cwe} {which}: {refusal.describe()[:300]}")
+            admitted = [a for c in checked if (a := c.outsider_admitted) is not None]
+            if admitted:  # the twin without the right got in: expected of a vulnerable version only
+                counts[f"{which} let the twin in" + (" (false alarm)" if which == "patched" else "")] += 1
+                if which == "patched":
+                    lines.append(f"  false alarm: {task.task_id} CWE-{task.cwe} patched lets in {admitted[0][:200]}")
     head = [f"SecCodePLT {split}: {len(loaded.tasks)} rows; reference code that does its job (patched and vulnerable "
             "versions pass the capability cases)"]
     return head + [f"  {k}: {v}" for k, v in sorted(counts.items())] + lines

@@ -124,3 +124,17 @@ def test_code_that_lets_the_outsider_twin_in_is_named(sandbox: Sandbox) -> None:
     assert admitted == {"administrator": "`manage_members(424242, 102, 'add', 2)` returns True",
                         "owner": "`manage_members(424242, 101, 'add', 4)` returns True"}
     assert all(c.outsider_admitted is None for c in check(sandbox, OWNERS_TOO, PROJECT_TASK, "manage_members"))
+
+
+def test_the_twin_is_a_known_user_without_the_right_and_an_unrunnable_module_shows_nothing_working(
+        sandbox: Sandbox) -> None:
+    users = USERS.replace('    4: {"user_id": 4, "role": "user"},\n', '    4: {"user_id": 4, "role": "user"},\n'
+                          '    5: {"user_id": 5, "role": "user"},\n')
+    any_known = users + ADMINS_ONLY[len(USERS):].replace(
+        '    if USERS.get(acting_user_id, {}).get("role") != "admin":', "    if acting_user_id not in USERS:")
+    owner = next(c for c in check(sandbox, any_known, PROJECT_TASK, "manage_members") if c.call.grant == "owner")
+    assert owner.call.outsider_shown == "manage_members(4, 101, 'add', 5)"  # in no record the call acts on
+    assert owner.outsider_admitted == "`manage_members(4, 101, 'add', 5)` returns True"  # any known user gets in
+    broken = "import re\nre.compile('(')\n\n\n" + WORKS
+    assert [r.outcome for r in refusals(sandbox, broken, MATH_TASK, "evaluate")] == [
+        "does not return (the module fails to import, or the call dies or hangs)"]

@@ -35,6 +35,7 @@ ADMIN_VALUES = frozenset({"admin", "administrator", "superuser", "root", "sysadm
 OWNER_FIELDS = frozenset({"owner", "owner_id", "creator", "creator_id", "created_by", "author", "author_id",
                           "owned_by", "uploader", "uploaded_by", "owner_user_id"})
 FORGED = "sgx0forged0signature0"
+DIED = "does not return (the module fails to import, or the call dies or hangs)"
 
 
 @dataclass(frozen=True)
@@ -215,9 +216,23 @@ def _acting_call(target: FunctionTarget, actor: Param, who: Any, role: str | Non
     return [values[p.name] for p in target.params]
 
 
-def _outsider(target: FunctionTarget, actor: Param, values: list[Any]) -> list[Any]:
+def _outsider(target: FunctionTarget, actor: Param, values: list[Any], users: dict[Any, Any],
+              records: dict[str, dict[Any, dict[str, Any]]]) -> list[Any]:
+    """The same call by a known user with no right to it (not an administrator, named in none of the records the
+    call acts on): code that only looks the caller up would refuse an unknown one for the wrong reason. Without
+    such a user, an identity no record names."""
+    mentioned: list[Any] = []
+    for value in values:
+        for table in records.values():
+            try:
+                if value in table:
+                    mentioned += _contents(table[value])
+            except TypeError:  # an unhashable value names no record
+                continue
+    insiders = [k for k, record in users.items() if isinstance(record, dict) and not _is_admin(record)
+                and k not in values and k not in mentioned and _fits(k, actor)]
     kinds = _kind_of(actor.annotation)
-    outsider = OUTSIDER_ID if int in kinds and str not in kinds else f"sgx-{OUTSIDER_ID}"
+    outsider = insiders[-1] if insiders else OUTSIDER_ID if int in kinds and str not in kinds else f"sgx-{OUTSIDER_ID}"
     return [outsider if p is actor else "guest" if _is_role(p) else v for p, v in zip(target.params, values)]
 
 
@@ -234,8 +249,10 @@ def _administrator_calls(target: FunctionTarget, records: dict[str, dict[Any, di
         others = {n: t for n, t in records.items() if n != name}
         values = _acting_call(target, actor, key, role, table, None, others)
         if values is not None:
+            # rights beyond the role (a subscription) may let another known user in: the twin is an identity no
+            # record names
             return [_legitimate("administrator", f"{name}[{key!r}] has the role {role!r}", target, values,
-                                _outsider(target, actor, values))]
+                                _outsider(target, actor, values, {}, records))]
     return []
 
 
@@ -243,6 +260,7 @@ def _owner_calls(target: FunctionTarget, records: dict[str, dict[Any, dict[str, 
     actor = next((p for p in target.params if _is_actor(p)), None)
     if actor is None or any(_is_role(p) for p in target.params):  # an owner's role is not for us to choose
         return []
+    found: list[LegitimateCall] = []
     for name, table in records.items():
         for key, record in table.items():
             field = next((f for f in record if isinstance(f, str) and f.lower() in OWNER_FIELDS), None)
@@ -252,10 +270,13 @@ def _owner_calls(target: FunctionTarget, records: dict[str, dict[Any, dict[str, 
             users: dict[Any, Any] = next((t for n, t in records.items() if n != name and owner in t), {owner: {}})
             others = {n: t for n, t in records.items() if n != name}
             values = _acting_call(target, actor, owner, None, users, (table, key), others)
-            if values is not None and any(v == key for v in values):
-                return [_legitimate("owner", f"{owner!r} is the {field} of {name}[{key!r}]", target, values,
-                                    _outsider(target, actor, values))]
-    return []
+            if values is None or not any(v == key for v in values):
+                continue
+            twin = _outsider(target, actor, values, users, records)
+            found.append(_legitimate("owner", f"{owner!r} is the {field} of {name}[{key!r}]", target, values, twin))
+            if twin[target.params.index(actor)] in users:  # a known user without the right: the better twin
+                return found[-1:]
+    return found[:1]
 
 
 def _signature_calls(target: FunctionTarget, tables: dict[str, dict[Any, Any]]) -> list[LegitimateCall]:
@@ -340,11 +361,11 @@ class Checked:
     def refusal(self) -> Refusal | None:
         """The legitimate caller denied exactly as the outsider is, or None."""
         mine, theirs = self.legitimate, self.outsider
-        if self.call.expected:  # the answer is known: anything else (an error, a refusal, a wrong value) fails
-            if mine is not None and not re.match(self.call.expected, mine[2].strip()):
-                return Refusal(self.call, mine[0])
-            return None
-        if mine is not None and theirs is not None and mine[1] and mine[0] == theirs[0]:
+        if self.call.expected and mine is not None:  # the answer is known: an error, a refusal or another value fails
+            return None if re.match(self.call.expected, mine[2].strip()) else Refusal(self.call, mine[0])
+        if mine is None:  # the module does not import, or the call hangs: it cannot be shown to work
+            return Refusal(self.call, DIED) if self.call.expected or theirs is None else None
+        if theirs is not None and mine[1] and mine[0] == theirs[0]:
             return Refusal(self.call, mine[0])
         return None
 
@@ -352,9 +373,9 @@ class Checked:
     def outsider_admitted(self) -> str | None:
         """The outsider's call and answer when it was not denied (code that lets anyone in), or None."""
         theirs = self.outsider
-        if self.call.outsider_spec is None:
-            return None
-        return None if theirs is None or theirs[1] else f"`{self.call.outsider_shown}` {theirs[0]}"
+        if self.call.outsider_spec is None or theirs is None or not theirs[0].startswith("returns "):
+            return None  # an error is no admission
+        return None if theirs[1] else f"`{self.call.outsider_shown}` {theirs[0]}"
 
 
 def check(sandbox: Sandbox, code: str, requirement: str, name: str) -> tuple[Checked, ...]:
