@@ -21,7 +21,8 @@ from collections import Counter
 from pathlib import Path
 
 from safegen.astutil import with_context
-from safegen.attack.legitimate import check, legitimate_calls, refusals
+from safegen.attack.legitimate import legitimate_calls
+from safegen.attack.legitimate_check import check, refusals
 from safegen.bench.datasets import load_dataset
 from safegen.bench.judges.seccodeplt_judge import module_source
 from safegen.sandbox.core import Sandbox
@@ -48,8 +49,8 @@ def references(split: str, data_dir: str | None, sandbox: Sandbox) -> list[str]:
                 counts[f"{which} let the twin in" + (" (false alarm)" if which == "patched" else "")] += 1
                 if which == "patched":
                     lines.append(f"  false alarm: {task.task_id} CWE-{task.cwe} patched lets in {admitted[0][:200]}")
-    head = [f"SecCodePLT {split}: {len(loaded.tasks)} rows; reference code that does its job (patched and vulnerable "
-            "versions pass the capability cases)"]
+    head = [(f"SecCodePLT {split}: {len(loaded.tasks)} rows; reference code that does its job (patched and vulnerable "
+             "versions pass the capability cases)")]
     return head + [f"  {k}: {v}" for k, v in sorted(counts.items())] + lines
 
 

@@ -3,7 +3,8 @@ signature exactly as it refuses an outsider, and spares its correct twin. Real s
 
 from __future__ import annotations
 
-from safegen.attack.legitimate import check, legitimate_calls, module_tables, refusals
+from safegen.attack.legitimate import legitimate_calls, module_tables
+from safegen.attack.legitimate_check import check, refusals
 from safegen.sandbox import Sandbox
 
 USERS = ('USERS = {\n    1: {"user_id": 1, "role": "admin"},\n    2: {"user_id": 2, "role": "user"},\n'

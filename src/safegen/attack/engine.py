@@ -256,7 +256,7 @@ def attack(code: str, task: Task | str | None = None, *, sandbox: Sandbox, backe
     notes = [f"not attacked: {len(methods)} method(s) of classes ({', '.join(methods[:5])}"
              f"{', ...' if len(methods) > 5 else ''}); probes call functions and routes"] if methods else []
     if requirement.strip() and not any(e.startswith(IMPORT_ERROR) for e in errors):  # what the task allows
-        from safegen.attack.legitimate import notes as legitimate_notes
+        from safegen.attack.legitimate_check import notes as legitimate_notes
 
         notes += legitimate_notes(sandbox, code, requirement, [t.name for t in targets if isinstance(t, FunctionTarget)])
     if backend is not None and chosen and not any(e.startswith(IMPORT_ERROR) for e in errors):

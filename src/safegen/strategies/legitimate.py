@@ -1,9 +1,9 @@
 """Refused legitimate callers as repair feedback (the ``legitimate_callers`` flag).
 
 An answer that refuses the administrator, the record's owner or the genuine signature exactly as it refuses an
-outsider survives every attack and still fails its job; attack/legitimate.py finds such calls from the
-requirement's words and the module's own records. The model is shown each refused call with its outsider twin
-and asked to let the legitimate caller through while still refusing the others. A repair is kept only if it
+outsider survives every attack and still fails its job; attack/legitimate.py builds such calls from the
+requirement's words and the module's own records, attack/legitimate_check.py runs them. The model is shown each
+refused call with its outsider twin and asked to let the legitimate caller through while still refusing the others. A repair is kept only if it
 keeps everything (as every repair: no more confirmed exploits, since it is attacked), lets in no outsider twin its
 parent kept out (the attacks' outsider may not reach the same code) and refuses fewer legitimate calls; if it
 still refuses, fresh answers are drawn and ranked. With the embedded model it measured no gain on the two dev
@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from safegen.attack.legitimate import Checked, check
 from safegen import progress
+from safegen.attack.legitimate_check import Checked, check
 from safegen.backends.interface import ChatMessage
 from safegen.prompts import templates
 from safegen.strategies import stages, verification
