@@ -22,7 +22,8 @@ from safegen.attack.inputs import Plan, plans_for
 from safegen.attack.oracles import ORACLES, PURPOSE_FREE, Observation
 from safegen.attack.probes import PROBES, Probe
 from safegen.attack.report import AttackReport, Exploit
-from safegen.attack.targets import FunctionTarget, Target, find_targets, own_words, purpose_words, sink_names, unattacked_methods
+from safegen.attack.targets import (
+    FunctionTarget, Target, find_targets, own_words, purpose_words, sink_names, unattacked_methods)
 from safegen.backends.interface import LLMBackend
 from safegen.sandbox import ExecResult, Sandbox
 from safegen.types import Task
@@ -258,7 +259,8 @@ def attack(code: str, task: Task | str | None = None, *, sandbox: Sandbox, backe
     if requirement.strip() and not any(e.startswith(IMPORT_ERROR) for e in errors):  # what the task allows
         from safegen.attack.legitimate_check import notes as legitimate_notes
 
-        notes += legitimate_notes(sandbox, code, requirement, [t.name for t in targets if isinstance(t, FunctionTarget)])
+        functions = [t.name for t in targets if isinstance(t, FunctionTarget)]
+        notes += legitimate_notes(sandbox, code, requirement, functions)
     if backend is not None and chosen and not any(e.startswith(IMPORT_ERROR) for e in errors):
         from safegen.attack.agent import agent_plans
 

@@ -271,8 +271,8 @@ def _owner_calls(target: FunctionTarget, records: dict[str, dict[Any, dict[str, 
 
 
 def _signature_calls(target: FunctionTarget, tables: dict[str, dict[Any, Any]]) -> list[LegitimateCall]:
-    slot = next((p for p in target.params if _words(p.name) & SIGNATURE_WORDS and _kind_of(p.annotation) & {str, bytes}),
-                None)
+    slot = next((p for p in target.params
+                 if _words(p.name) & SIGNATURE_WORDS and _kind_of(p.annotation) & {str, bytes}), None)
     keyed = [p for p in target.params if p is not slot and _kind_of(p.annotation) & {str, int}
              and not _kind_of(p.annotation) & {dict, list, bytes}]
     if slot is None or not keyed:
@@ -295,7 +295,8 @@ def _arithmetic_calls(target: FunctionTarget) -> list[LegitimateCall]:
     if len(target.params) != 1:
         return []
     kinds = _kind_of(target.params[0].annotation)
-    if str not in kinds and (kinds & {int, float, bytes, dict, list} or not _words(target.params[0].name) & EXPRESSION_WORDS):
+    named = bool(_words(target.params[0].name) & EXPRESSION_WORDS)
+    if str not in kinds and (kinds & {int, float, bytes, dict, list} or not named):
         return []
     expression, expected = ARITHMETIC
     spec, shown = _call(target, [expression])

@@ -104,7 +104,8 @@ def notes(sandbox: Sandbox, code: str, requirement: str, names: Sequence[str]) -
     found: list[str] = []
     for name in names:
         try:
-            found += [f"refuses a legitimate caller: {r.describe()}" for r in refusals(sandbox, code, requirement, name)]
+            found += [f"refuses a legitimate caller: {r.describe()}"
+                      for r in refusals(sandbox, code, requirement, name)]
         except Exception as exc:  # noqa: BLE001 - it decides no exploit; say that it did not run
             found.append(f"the legitimate-caller check of {name} failed: {type(exc).__name__}: {exc}")
     return found
