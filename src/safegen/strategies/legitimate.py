@@ -6,8 +6,9 @@ requirement's words and the module's own records, attack/legitimate_check.py run
 refused call with its outsider twin and asked to let the legitimate caller through while still refusing the others.
 A repair is kept only if it keeps everything (as every repair: no more confirmed exploits, since it is attacked),
 lets in no outsider twin its parent kept out (the attacks' outsider may not reach the same code) and refuses fewer
-legitimate calls; if it still refuses, fresh answers are drawn and ranked. With the embedded model it measured no gain on the two dev
-samples (func-sec 28 -> 29 of 72, function +3, safety -2: docs/results/README.md), so the flag is off by default.
+legitimate calls; if it still refuses, fresh answers are drawn and ranked. With the embedded model it measured no
+gain on the two dev samples (func-sec 28 -> 29 of 72, function +3, safety -2: docs/results/README.md), so the flag
+is off by default.
 """
 
 from __future__ import annotations
