@@ -220,11 +220,13 @@ def _unique(exploits: Sequence[Exploit]) -> list[Exploit]:
 
 def attack(code: str, task: Task | str | None = None, *, sandbox: Sandbox, backend: LLMBackend | None = None,
            name: str | None = None, probes: Sequence[str] = (), timeout: float = EXEC_TIMEOUT,
-           budget: float | None = None, max_plans: int = MAX_PLANS) -> AttackReport:
+           budget: float | None = None, max_plans: int = MAX_PLANS, callers: bool = True) -> AttackReport:
     """Attack ``code`` (its functions and web routes, or only ``name``) with the probes its task and sinks select.
 
     Generic payloads run first; with a ``backend`` the model then proposes task-specific inputs, each
-    counted only when an oracle confirms it. An exploit carries its reproducer (input, evidence, line).
+    counted only when an oracle confirms it. An exploit carries its reproducer (input, evidence, line). With
+    ``callers`` and a requirement, functions that refuse the callers it allows are named in the notes (the loop,
+    which keeps no notes and runs that check itself under its flag, passes False).
     A report with ``errors`` has undecided probes and never means "survived".
     """
     started = time.monotonic()
@@ -256,7 +258,7 @@ def attack(code: str, task: Task | str | None = None, *, sandbox: Sandbox, backe
     methods = unattacked_methods(code) if name is None else []
     notes = [f"not attacked: {len(methods)} method(s) of classes ({', '.join(methods[:5])}"
              f"{', ...' if len(methods) > 5 else ''}); probes call functions and routes"] if methods else []
-    if requirement.strip() and not any(e.startswith(IMPORT_ERROR) for e in errors):  # what the task allows
+    if callers and requirement.strip() and not any(e.startswith(IMPORT_ERROR) for e in errors):
         from safegen.attack.legitimate_check import notes as legitimate_notes
 
         functions = [t.name for t in targets if isinstance(t, FunctionTarget)]

@@ -42,7 +42,8 @@ def attack(state: RunState, candidate: Candidate) -> Candidate:
         report = run_attack(state.as_run(candidate.code), state.task,
                             sandbox=sandbox,  # type: ignore[arg-type]
                             backend=backend, budget=ATTACK_BUDGET,
-                            name=state.entry_point if state.task.context else None)  # not the setup's own functions
+                            name=state.entry_point if state.task.context else None,  # not the setup's own functions
+                            callers=False)  # its notes are not kept; legitimate.py checks callers under its flag
         summary = AttackSummary(
             confirmed=tuple(ConfirmedAttack(e.probe, e.cwe, e.target, e.input, e.evidence,
                                             e.line - offset if e.line > offset else 0) for e in report.exploits),
