@@ -91,6 +91,20 @@ def test_a_repair_that_breaks_a_trusted_derived_test_is_rejected(make_ctx) -> No
     assert record.final is not None and "1.2" in record.final.code
 
 
+def test_more_answers_vote_on_the_derived_tests_and_the_working_one_is_kept(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    from safegen.strategies.safegen import SafegenStrategy
+
+    other_tax = "def add_tax(price: float) -> float:\n    return round(1.2 * price, 2)\n"
+    script = Routed([WRONG_TAX, ADD_TAX, other_tax], tests=fenced(TAX_TESTS))
+    record = SafegenStrategy(answers=3, derived_tests=True).run(TAX_TASK, make_ctx(script))
+    assert script.log.count("code") == 3 and script.log.count("derive") == 1
+    assert [c.origin for c in record.candidates[:3]] == ["sample"] * 3 and record.observations.trusted_tests == 2
+    assert record.candidates[0].derived is not None and not record.candidates[0].derived.passed
+    assert record.final is not None and "1.2" in record.final.code  # the greedy answer lost the vote
+    alone = SafegenStrategy(derived_tests=True).run(TAX_TASK, make_ctx(Routed([WRONG_TAX], tests=fenced(TAX_TESTS))))
+    assert alone.final is not None and alone.final.code.strip() == WRONG_TAX.strip()  # one answer cannot be outvoted
+
+
 def test_findings_the_model_leaves_are_fixed_by_rule_and_recorded(make_ctx) -> None:  # type: ignore[no-untyped-def]
     script = Routed([ADD_TAX_YAML], static=[ADD_TAX_YAML])  # the model's repair changes nothing
     record = _run(make_ctx, script, TAX_TASK, rule_fixes=True, static_rounds=1)

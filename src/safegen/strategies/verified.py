@@ -14,7 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from safegen.backends.interface import ChatMessage
 from safegen.config import Settings
+from safegen.errors import InputError
 from safegen.prompts import templates
 from safegen.serde import Record
 from safegen.strategies import completeness, legitimate, repair, stages, url_hosts, verification
@@ -35,6 +37,16 @@ class VerifiedOptions(Record):
     attack_rounds: int
     inner_options: dict[str, Any] = field(default_factory=dict)
     fixes_first: bool = False  # the mechanical exploit fixes before the model's attack repairs (not only after)
+    answers: int = 1  # independent answers to the plain prompt: the inner strategy's, then more at ANSWER_TEMPERATURE
+
+
+ANSWER_TEMPERATURE = 0.7  # the extra answers' temperature when the run's own is greedy (measured on dev at 0.7)
+
+
+def more_answers(state: RunState, base: list[ChatMessage], count: int) -> list[Candidate]:
+    """``count`` more answers to the plain prompt, sampled with seeds after the run's own (distinct answers)."""
+    temperature = state.settings.temperature if state.settings.temperature > 0 else ANSWER_TEMPERATURE
+    return stages.generate(state, base, n=count, temperature=temperature, seed=state.settings.seed + 1)
 
 
 class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
@@ -49,8 +61,12 @@ class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
     def __init__(self, *, inner: str = "baseline", attacks: bool = True, derived_tests: bool = True,
                  rule_fixes: bool = True, evidence_first: bool = True, attack_agent: bool = False,
                  attack_repairs: int | None = 2, fixes_first: bool = False, completion: bool = False,
-                 host_lists: bool = False, legitimate_callers: bool = False) -> None:
+                 host_lists: bool = False, legitimate_callers: bool = False, answers: int = 1) -> None:
         from safegen.registry import STRATEGIES
+
+        if not isinstance(answers, int) or isinstance(answers, bool) or answers < 1:
+            raise InputError(f"answers must be a whole number of at least 1, not {answers!r}",
+                             hint="--option answers=4 asks for the first answer and three more")
 
         inner_class = STRATEGIES.get(inner)
         if isinstance(inner_class, type) and issubclass(inner_class, VerifiedStrategy):
@@ -63,12 +79,14 @@ class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
                                     host_lists=host_lists, legitimate_callers=legitimate_callers)
         self.attack_repairs = attack_repairs
         self.fixes_first = fixes_first
+        self.answers = answers
 
     def options(self, settings: Settings) -> VerifiedOptions:
         rounds = settings.max_rounds if self.attack_repairs is None else min(self.attack_repairs, settings.max_rounds)
         return VerifiedOptions(inner=self.inner_name, verify=self.verify,
                                attack_rounds=rounds if self.verify.attacks else 0,
-                               inner_options=self.inner.options(settings).to_dict(), fixes_first=self.fixes_first)
+                               inner_options=self.inner.options(settings).to_dict(), fixes_first=self.fixes_first,
+                               answers=self.answers)
 
     def answer_steps(self, options: VerifiedOptions) -> tuple[AnswerStep, ...]:
         return ()
@@ -83,14 +101,16 @@ class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
 
     def execute(self, state: RunState, opts: VerifiedOptions) -> Candidate | None:
         chosen = self.inner.execute(state, self.inner.options(state.settings))
+        base = templates.generation_messages(state.task.requirement, system=templates.SYSTEM_PLAIN,
+                                             entry_point=state.entry_point)
+        if opts.answers > 1:  # more answers to vote on the derived tests and to rank (ties keep the first)
+            more_answers(state, base, opts.answers - 1)
         # an inner strategy that only generates (baseline, prompted) leaves its answers unanalyzed: the checks,
         # the rule fixes and the never-worse rule need their verdicts
         stages.analyze(state, [c for c in state.eligible() if c.verdict is None], scored=self.uses_scorer)
         best = stages.best(state, use_score=self.uses_scorer)
         if best is None:
             return chosen
-        base = templates.generation_messages(state.task.requirement, system=templates.SYSTEM_PLAIN,
-                                             entry_point=state.entry_point)
         if opts.verify.completion:  # code that cannot run is completed before it is attacked and fixed
             repair.repair_loop(state, best, base, completeness.MISSING_PARTS, max_rounds=1,
                                first_round=len(state.rounds) + 1, scored=self.uses_scorer)
