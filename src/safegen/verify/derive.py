@@ -55,7 +55,7 @@ class DeriveParams:
     """How many tests to keep and how to sample the one answer they come from."""
 
     max_tests: int = 6
-    max_tokens: int = 768
+    max_tokens: int = 448  # six small tests fit (dev answers ran on to 768 writing tests beyond the six kept)
     temperature: float = 0.0
     seed: int | None = 0
 
