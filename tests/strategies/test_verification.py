@@ -230,6 +230,20 @@ def test_an_exploit_the_model_leaves_gets_its_mechanical_fix(make_ctx) -> None: 
     assert "weak-hash -> exploit fix" in record.observations.rule_fixes
 
 
+def test_a_trusted_derived_test_asking_for_a_weak_hash_does_not_veto_its_fix(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    from safegen.strategies.safegen import SafegenStrategy
+
+    tests = ("import hashlib\n\ndef test_sha1():\n    assert document_digest('sha1', b'x') == "
+             "hashlib.sha1(b'x').hexdigest()\n\ndef test_sha256():\n    assert document_digest('sha256', b'x') == "
+             "hashlib.sha256(b'x').hexdigest()\n")
+    other = WEAK_HASH.replace("hashlib.new(algorithm, document)", "hashlib.new(algorithm, data=document)")
+    script = Routed([WEAK_HASH, other], attack=[WEAK_HASH], tests=fenced(tests))
+    record = SafegenStrategy(answers=2, derived_tests=True).run(HASH_TASK, make_ctx(script))
+    assert record.observations.trusted_tests == 2  # both answers hash with SHA-1: the test is trusted
+    assert record.final is not None and record.final.origin == "exploit-fix"
+    assert record.final.attacks is not None and not record.final.attacks.confirmed
+
+
 def test_the_default_strategy_is_the_plain_answer_attacked_and_fixed(make_ctx) -> None:  # type: ignore[no-untyped-def]
     from safegen.registry import STRATEGIES
 

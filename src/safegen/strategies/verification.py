@@ -286,11 +286,13 @@ def evidence_key(candidate: Candidate) -> tuple[int, int]:
 
 def new_version(state: RunState, parent: Candidate, code: str, origin: str) -> Candidate:
     """A mechanical fix's version of ``parent`` (same round), analyzed and examined like any repair; the caller
-    judges it."""
+    judges it. It keeps its parent's result on the trusted derived tests: a fix is held to its own guards (the
+    examples, the probe's ordinary inputs, never worse), since a model-written test may ask for exactly what an
+    attack proved unsafe (a trusted test hashing with SHA-1 vetoed the weak-hash fix on a dev task)."""
     from safegen.strategies import stages
 
     child = state.add(Candidate(candidate_id=state.new_id(), code=code, origin=origin, round=parent.round,
-                                parent=parent.candidate_id))
+                                parent=parent.candidate_id, derived=parent.derived))
     return stages.analyze(state, [child], scored=parent.score is not None)[0]
 
 
