@@ -52,7 +52,7 @@ def pool(folder: Path, loaded: Any, judge: SecCodePLTJudge, counts: Counter[str]
         if row["key"] not in finals or not record.get("candidates"):
             continue
         candidates = {c["candidate_id"]: c for c in record["candidates"]}
-        answers = [c for c in record["candidates"] if c["origin"] == "sample" and c.get("round", 0) == 0]
+        answers = [c for c in record["candidates"] if c["origin"] in ("sample", "answer") and c.get("round", 0) == 0]
         judged = []
         for answer in answers:
             verdicts = judge.judge_one(JudgeItem(row["key"], task_id, answer["code"] or None,

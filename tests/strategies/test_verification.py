@@ -98,7 +98,8 @@ def test_more_answers_vote_on_the_derived_tests_and_the_working_one_is_kept(make
     script = Routed([WRONG_TAX, ADD_TAX, other_tax], tests=fenced(TAX_TESTS))
     record = SafegenStrategy(answers=3, derived_tests=True).run(TAX_TASK, make_ctx(script))
     assert script.log.count("code") == 3 and script.log.count("derive") == 1
-    assert [c.origin for c in record.candidates[:3]] == ["sample"] * 3 and record.observations.trusted_tests == 2
+    assert [c.origin for c in record.candidates[:3]] == ["sample", "answer", "answer"]
+    assert record.observations.trusted_tests == 2
     assert record.candidates[0].derived is not None and not record.candidates[0].derived.passed
     assert record.final is not None and "1.2" in record.final.code  # the greedy answer lost the vote
     alone = SafegenStrategy(derived_tests=True).run(TAX_TASK, make_ctx(Routed([WRONG_TAX], tests=fenced(TAX_TESTS))))
@@ -242,6 +243,17 @@ def test_a_trusted_derived_test_asking_for_a_weak_hash_does_not_veto_its_fix(mak
     assert record.observations.trusted_tests == 2  # both answers hash with SHA-1: the test is trusted
     assert record.final is not None and record.final.origin == "exploit-fix"
     assert record.final.attacks is not None and not record.final.attacks.confirmed
+
+
+def test_a_further_answer_that_only_survives_the_attacks_does_not_replace_the_first(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    from safegen.strategies.safegen import SafegenStrategy
+
+    tests = "import hashlib\n\ndef test_sha256():\n    assert document_digest('sha256', b'x') == hashlib.sha256(b'x').hexdigest()\n"
+    strict = WEAK_HASH.replace("    return hashlib", "    if algorithm not in ('sha256', 'sha512'):\n        raise ValueError('unsupported')\n    return hashlib")
+    record = SafegenStrategy(answers=2, derived_tests=True).run(
+        HASH_TASK, make_ctx(Routed([WEAK_HASH, strict], attack=[WEAK_HASH], tests=fenced(tests))))
+    assert record.candidates[1].attacks is not None and not record.candidates[1].attacks.confirmed
+    assert record.final is not None and record.final.origin == "exploit-fix" and record.final.parent == "c0"
 
 
 def test_the_default_strategy_is_the_plain_answer_attacked_and_fixed(make_ctx) -> None:  # type: ignore[no-untyped-def]

@@ -280,7 +280,8 @@ def selection_key(state: RunState, candidate: Candidate, *, use_score: bool = Fa
     among equally clean versions the one that works wins; the score only breaks the remaining ties.
 
     With ``evidence_first`` (strategies/verification.py) executed evidence comes before the verdict: the
-    visible and trusted derived tests pass, then the attacks fail, then the verdict and the rest. With
+    visible and trusted derived tests pass, then the first answer's line before more answers, then the attacks
+    fail, then the verdict and the rest. With
     ``completion`` code that cannot run as written (strategies/completeness.py) follows right after the
     entry point, and with ``legitimate_callers`` code that refuses a caller the task allows (legitimate.py)."""
     runs = (0 if state.signature_ok(candidate) else 1, completeness.incomplete(state, candidate),
@@ -288,7 +289,7 @@ def selection_key(state: RunState, candidate: Candidate, *, use_score: bool = Fa
     learned = candidate.score if use_score and candidate.score is not None else 0.0
     tests_bad = 1 if fails_tests(candidate) else 0
     if state.verify.evidence_first:
-        return (*runs, tests_bad, *verification.evidence_key(candidate), *verdict_key(candidate), learned,
+        return (*runs, tests_bad, *verification.evidence_key(state, candidate), *verdict_key(candidate), learned,
                 defect_count(candidate))
     exploited = 1 if verification.attack_rank(candidate) == 2 else 0  # a confirmed exploit ranks below the rest
     return (*runs, exploited, *verdict_key(candidate), tests_bad, learned, defect_count(candidate))

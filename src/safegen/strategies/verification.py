@@ -279,9 +279,27 @@ def examine(state: RunState, candidate: Candidate) -> Candidate:
     return attack(state, check_derived(state, candidate))
 
 
-def evidence_key(candidate: Candidate) -> tuple[int, int]:
-    """Smaller is better: passes the trusted derived tests, then survives the attacks."""
-    return (1 if fails_derived(candidate) else 0, attack_rank(candidate))
+MORE_ANSWER = "answer"  # the origin of the answers asked beyond the first (verified's ``answers`` flag)
+
+
+def from_more_answers(state: RunState, candidate: Candidate) -> bool:
+    """Whether ``candidate`` is, or descends from, an answer asked beyond the first."""
+    seen: set[str] = set()
+    while candidate.parent and candidate.parent not in seen:
+        seen.add(candidate.candidate_id)
+        parent = state.candidates.get(candidate.parent)
+        if parent is None:
+            break
+        candidate = parent
+    return candidate.origin == MORE_ANSWER
+
+
+def evidence_key(state: RunState, candidate: Candidate) -> tuple[int, int, int]:
+    """Smaller is better: passes the trusted derived tests, then the first answer's line (more answers are asked
+    for function: one that only survives the attacks better than the first answer does not replace it, since the
+    exploit fixes that follow make the first answer survive them too), then survives the attacks."""
+    return (1 if fails_derived(candidate) else 0, 1 if from_more_answers(state, candidate) else 0,
+            attack_rank(candidate))
 
 
 def new_version(state: RunState, parent: Candidate, code: str, origin: str) -> Candidate:

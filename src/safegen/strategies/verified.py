@@ -46,7 +46,8 @@ ANSWER_TEMPERATURE = 0.7  # the extra answers' temperature when the run's own is
 def more_answers(state: RunState, base: list[ChatMessage], count: int) -> list[Candidate]:
     """``count`` more answers to the plain prompt, sampled with seeds after the run's own (distinct answers)."""
     temperature = state.settings.temperature if state.settings.temperature > 0 else ANSWER_TEMPERATURE
-    return stages.generate(state, base, n=count, temperature=temperature, seed=state.settings.seed + 1)
+    return stages.generate(state, base, n=count, temperature=temperature, seed=state.settings.seed + 1,
+                           origin=verification.MORE_ANSWER)
 
 
 class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
