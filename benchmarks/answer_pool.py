@@ -1,12 +1,14 @@
 """What several answers to one SecCodePLT task held, and which the strategy kept: every independent answer of a
 run made with ``--option answers=N`` judged by the row's hidden tests (dev rows only: this is for tuning).
 
-Run: .venv/bin/python benchmarks/answer_pool.py RUN_FOLDER [RUN_FOLDER ...] [--data-dir DIR] [--output FILE]
+Run: .venv/bin/python benchmarks/answer_pool.py RUN_FOLDER [RUN_FOLDER ...] [--against RUN_FOLDER ...]
+     [--data-dir DIR] [--output FILE]
 
 Per task: func/sec of each answer (``F``/``S``, ``.`` where it fails), the answer the final version descends from,
 and the final version's verdicts as the run's results hold them. Totals: the first answer alone (greedy, before
 any fix), the best of the answers (a ceiling no choice without the hidden tests reaches), the final versions, and
-the tasks where the strategy kept another answer than the first, with what that did to function.
+the tasks where the strategy kept another answer than the first, with what that did to function. ``--against``
+(one folder per run, in the same order) sets each run beside another on the tasks both have judged.
 """
 
 from __future__ import annotations
@@ -81,9 +83,27 @@ def pool(folder: Path, loaded: Any, judge: SecCodePLTJudge, counts: Counter[str]
     return lines
 
 
+def paired(folder: Path, other: Path, counts: Counter[str]) -> list[str]:
+    """``folder``'s verdicts beside ``other``'s on the tasks both judged, and the tasks where they differ."""
+    mine = {key.split("#")[0]: v for key, v in _final_verdicts(folder).items()}
+    theirs = {key.split("#")[0]: v for key, v in _final_verdicts(other).items()}
+    lines = []
+    for task_id in sorted(set(mine) & set(theirs), key=lambda t: int(t.split("/")[-1])):
+        counts["paired tasks"] += 1
+        for protocol in ("func", "sec", "func-sec"):
+            counts[f"paired {protocol}: this run"] += bool(mine[task_id].get(protocol))
+            counts[f"paired {protocol}: the run against it"] += bool(theirs[task_id].get(protocol))
+        if mine[task_id] != theirs[task_id]:
+            shown = " ".join(f"{p} {'pass' if theirs[task_id].get(p) else 'fail'}->{'pass' if mine[task_id].get(p) else 'fail'}"
+                             for p in ("func", "sec"))
+            lines.append(f"  {task_id}: {other.name} -> {folder.name}: {shown}")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", type=Path, nargs="+")
+    parser.add_argument("--against", type=Path, action="append", default=[])
     parser.add_argument("--data-dir")
     parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
@@ -95,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         for folder in args.runs:
             lines.append(f"{folder}:")
             lines += pool(folder, loaded, judge, counts)
+        for folder, other in zip(args.runs, args.against):
+            lines += paired(folder, other, counts)
     finally:
         judge.close()
     head = [f"answers judged by the rows' hidden tests: {', '.join(map(str, args.runs))}"]
