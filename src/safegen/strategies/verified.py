@@ -6,7 +6,10 @@ must not lose either (never worse), and with ``evidence_first`` its ranking puts
 static verdict. After it, optional repairs of code that cannot run as written (``completion``), the host-list
 fix (``host_lists``), the verified rule fixes and repair rounds fed with confirmed exploits run on the best
 version; with ``legitimate_callers`` an answer that refuses the administrator, a record's owner or the genuine
-signature as it refuses an outsider gets a repair round first, then fresh answers if it still does. ``--strategy verified --option inner=autosafecoder`` measures any method with and without them.
+signature as it refuses an outsider gets a repair round first, then fresh answers if it still does. With
+``answers`` above 1 more answers to the plain prompt join the first: with derived tests they vote, and one
+replaces the first only where the trusted tests prefer it. ``--strategy verified --option inner=autosafecoder``
+measures any method with and without them.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ class VerifiedOptions(Record):
     answers: int = 1  # independent answers to the plain prompt: the inner strategy's, then more at ANSWER_TEMPERATURE
 
 
-ANSWER_TEMPERATURE = 0.7  # the extra answers' temperature when the run's own is greedy (measured on dev at 0.7)
+ANSWER_TEMPERATURE = 0.7  # the extra answers' temperature when the run's own is greedy (the dev runs used 0.7)
 
 
 def more_answers(state: RunState, base: list[ChatMessage], count: int) -> list[Candidate]:
