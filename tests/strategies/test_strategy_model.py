@@ -47,9 +47,11 @@ def test_strategy_end_to_end_on_the_real_model(session: Session, name: str) -> N
     # never worse: no analyzed candidate beats the final one (on executed evidence first, where the run says so)
     evidence_first = bool((record.config["strategy_options"].get("verify") or {}).get("evidence_first"))
 
+    by_id = {c.candidate_id: c for c in record.candidates}
+
     def key(candidate: Candidate) -> tuple[int, ...]:
         assert candidate.verdict is not None
-        first = evidence_key(candidate) if evidence_first else ()
+        first = evidence_key(by_id, candidate) if evidence_first else ()
         return (*first, *candidate.verdict.rank_key())
 
     keys = [key(c) for c in record.candidates

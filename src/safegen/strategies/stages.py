@@ -289,7 +289,7 @@ def selection_key(state: RunState, candidate: Candidate, *, use_score: bool = Fa
     learned = candidate.score if use_score and candidate.score is not None else 0.0
     tests_bad = 1 if fails_tests(candidate) else 0
     if state.verify.evidence_first:
-        return (*runs, tests_bad, *verification.evidence_key(state, candidate), *verdict_key(candidate), learned,
+        return (*runs, tests_bad, *verification.evidence_key(state.candidates, candidate), *verdict_key(candidate), learned,
                 defect_count(candidate))
     exploited = 1 if verification.attack_rank(candidate) == 2 else 0  # a confirmed exploit ranks below the rest
     return (*runs, exploited, *verdict_key(candidate), tests_bad, learned, defect_count(candidate))

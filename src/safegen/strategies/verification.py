@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -282,23 +282,24 @@ def examine(state: RunState, candidate: Candidate) -> Candidate:
 MORE_ANSWER = "answer"  # the origin of the answers asked beyond the first (verified's ``answers`` flag)
 
 
-def from_more_answers(state: RunState, candidate: Candidate) -> bool:
-    """Whether ``candidate`` is, or descends from, an answer asked beyond the first."""
+def from_more_answers(candidates: Mapping[str, Candidate], candidate: Candidate) -> bool:
+    """Whether ``candidate`` is, or descends from, an answer asked beyond the first (``candidates`` by id)."""
     seen: set[str] = set()
     while candidate.parent and candidate.parent not in seen:
         seen.add(candidate.candidate_id)
-        parent = state.candidates.get(candidate.parent)
+        parent = candidates.get(candidate.parent)
         if parent is None:
             break
         candidate = parent
     return candidate.origin == MORE_ANSWER
 
 
-def evidence_key(state: RunState, candidate: Candidate) -> tuple[int, int, int]:
+def evidence_key(candidates: Mapping[str, Candidate], candidate: Candidate) -> tuple[int, int, int]:
     """Smaller is better: passes the trusted derived tests, then the first answer's line (more answers are asked
     for function: one that only survives the attacks better than the first answer does not replace it, since the
-    exploit fixes that follow make the first answer survive them too), then survives the attacks."""
-    return (1 if fails_derived(candidate) else 0, 1 if from_more_answers(state, candidate) else 0,
+    exploit fixes that follow make the first answer survive them too), then survives the attacks. ``candidates``:
+    the run's candidates by id."""
+    return (1 if fails_derived(candidate) else 0, 1 if from_more_answers(candidates, candidate) else 0,
             attack_rank(candidate))
 
 
