@@ -195,6 +195,7 @@ class Candidate(Record):
     answer: str | None = None  # the model's answer (clipped), kept when no code could be taken from it
     attacks: AttackSummary | None = None  # the attack stage's probes in the sandbox, when it ran
     derived: TestOutcome | None = None  # the trusted tests derived from the requirement, when they ran
+    agreed: int | None = None  # how many derived tests, trusted or not, this answer passed (ranked by them: most_tests)
 
 
 @dataclass(frozen=True)

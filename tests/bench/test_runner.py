@@ -132,6 +132,29 @@ def test_chosen_tasks_only_and_a_clear_error_for_an_unknown_id(tmp_path: Path, s
                               judges=("bandit",), workers=0), settings, generator=FakeGenerator())
 
 
+def test_parts_side_by_side_hold_every_task_once(tmp_path: Path, settings: Settings) -> None:
+    ids = []
+    for k in (1, 2, 3):
+        out = tmp_path / f"part{k}"
+        manifest = run_benchmark(RunSpec("securityeval", "baseline", out, limit=7, part=(k, 3), judges=("bandit",),
+                                         workers=0), settings, generator=FakeGenerator())
+        assert manifest["part"] == [k, 3]
+        ids.append([r["task_id"] for r in _lines(out / RESULTS)])
+    everything = [t.task_id for t in load_dataset("securityeval", data_dir=settings.data_dir).tasks[:7]]
+    assert [len(i) for i in ids] == [2, 2, 3] and [t for part in ids for t in part] == everything
+
+
+def test_the_part_option_is_checked(tmp_path: Path, data_dir: Path) -> None:
+    from safegen.cli import main
+
+    for bad in ("0/2", "3/2", "1", "a/b"):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["bench", "run", "--dataset", "securityeval", "--strategy", "baseline", "--part", bad,
+                  "--out", str(tmp_path / "run"), "--data-dir", str(data_dir), "--backend", "fake"])
+        assert exit_info.value.code == 2
+    assert not (tmp_path / "run").exists()
+
+
 def test_samples_and_seeds(tmp_path: Path, settings: Settings) -> None:
     out = tmp_path / "run"
     run_benchmark(RunSpec("securityeval", "baseline", out, limit=2, samples=3, judges=("bandit",), workers=0),

@@ -363,3 +363,32 @@ def test_candidates_are_attacked_appended_to_the_tasks_setup(make_ctx) -> None: 
     alone = STRATEGIES.get("safegen")().run(dataclasses.replace(task, context=""),
                                             make_ctx(Routed([BLOG], attack=[BLOG])))
     assert alone.candidates[0].attacks is not None and not alone.candidates[0].attacks.confirmed  # NameError
+
+
+def test_with_most_tests_the_answer_passing_more_derived_tests_replaces_the_first(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    from safegen.strategies.safegen import SafegenStrategy
+
+    # two wrong answers agree on test_zero alone; the right one passes all three tests but by itself, so only
+    # test_zero is trusted and every answer passes it: the trusted tests cannot choose, the count of tests can
+    tests = TAX_TESTS + "\ndef test_hundred():\n    assert add_tax(100.0) == 120.0\n"
+    answers = [WRONG_TAX, "def add_tax(price: float) -> float:\n    return price * 1\n", ADD_TAX]
+    ranked = SafegenStrategy(answers=3, derived_tests=True, most_tests=True).run(
+        TAX_TASK, make_ctx(Routed(answers, tests=fenced(tests))))
+    assert ranked.observations.trusted_tests == 1
+    assert [c.agreed for c in ranked.candidates[:3]] == [1, 1, 3]
+    assert ranked.final is not None and "1.2" in ranked.final.code
+    plain = SafegenStrategy(answers=3, derived_tests=True).run(TAX_TASK, make_ctx(Routed(answers, tests=fenced(tests))))
+    assert plain.final is not None and plain.final.code.strip() == WRONG_TAX.strip()  # a tie keeps the first
+    assert all(c.agreed is None for c in plain.candidates)
+
+
+def test_with_more_tests_a_derivation_keeping_too_few_tests_is_asked_again(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    from safegen.strategies.safegen import SafegenStrategy
+
+    one_test = fenced("def test_ten():\n    assert add_tax(10.0) == 12.0\n")
+    script = Routed([ADD_TAX, ADD_TAX], tests=one_test)
+    record = SafegenStrategy(answers=2, derived_tests=True, more_tests=True).run(TAX_TASK, make_ctx(script))
+    assert script.log.count("derive") == 3 and record.observations.derived_tests == 3
+    single = Routed([ADD_TAX, ADD_TAX], tests=one_test)
+    SafegenStrategy(answers=2, derived_tests=True).run(TAX_TASK, make_ctx(single))
+    assert single.log.count("derive") == 1

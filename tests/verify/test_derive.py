@@ -107,3 +107,17 @@ def test_the_template_is_package_data_with_its_fields() -> None:
     text = template()
     for field in ("{requirement}", "{entry_point}", "{count}", "{roundtrip}"):
         assert field in text
+
+
+def test_too_few_tests_are_asked_for_again_sampled_until_enough_are_kept() -> None:
+    from safegen.verify.derive import derive_enough
+
+    one = "```python\ndef test_sum():\n    assert add(1, 2) == 3\n```"
+    backend = FakeBackend([one, "no tests here", ANSWER, ANSWER])
+    derived = derive_enough(TASK, backend, DeriveParams(enough=3, tries=3))
+    assert [t.name for t in derived.tests] == ["test_sum", "test_sum_s2", "test_zero_s2", "test_neg_s2"]
+    assert any(note.startswith("derivation 2: ") for note in derived.notes)
+    assert [c.params.temperature for c in backend.history] == [0.0, 0.7, 0.7]  # the fourth reply is never asked
+    assert [c.params.seed for c in backend.history] == [0, 1, 2]
+    enough = FakeBackend([ANSWER])
+    assert len(derive_enough(TASK, enough, DeriveParams(enough=3)).tests) == 3 and len(enough.history) == 1

@@ -55,6 +55,7 @@ class RunSpec:
     limit: int | None = None
     task_ids: tuple[str, ...] = ()  # only these tasks (after limit)
     split: str | None = None  # only the tasks of this split of the dataset (before limit)
+    part: tuple[int, int] | None = None  # (k, n): the k-th of n consecutive parts of the tasks (after task_ids)
     samples: int = 1
     judges: tuple[str, ...] = DEFAULT_JUDGES
     variant: str | None = None
@@ -105,7 +106,7 @@ def _manifest(spec: RunSpec, dataset: LoadedDataset, settings: Settings) -> dict
             "skipped_rows": [s.to_dict() for s in dataset.skipped], "strategy": spec.strategy,
             "variant": spec.variant, "strategy_options": spec.strategy_options, "samples": spec.samples,
             "limit": spec.limit, "task_ids": list(spec.task_ids) or None, "tasks": len(dataset.tasks),
-            "split": spec.split,
+            "split": spec.split, "part": list(spec.part) if spec.part else None,
             "judges": list(spec.judges),
             "seed": settings.seed, "settings": settings.public_dict(), "created": _now(),
             "safegen": __version__, "python": platform.python_version()}
@@ -123,7 +124,7 @@ def _check_manifest(path: Path, fresh: dict[str, Any]) -> dict[str, Any]:
         if old.get(key) != fresh.get(key):
             raise InputError(f"{path.parent} holds a different run ({key}: {old.get(key)!r}, now {fresh.get(key)!r})",
                              hint="resume with the same options, or choose another --out folder")
-    old.update(limit=fresh["limit"], task_ids=fresh["task_ids"], tasks=max(old.get("tasks", 0), fresh["tasks"]),
+    old.update(limit=fresh["limit"], task_ids=fresh["task_ids"], part=fresh["part"], tasks=max(old.get("tasks", 0), fresh["tasks"]),
                judges=fresh["judges"], skipped_rows=fresh["skipped_rows"])
     return dict(old)
 
@@ -229,7 +230,7 @@ def run_benchmark(spec: RunSpec, settings: Settings, generator: Generator | None
         raise InputError("--samples must be at least 1")
     if dataset is None:
         dataset = load_dataset(spec.dataset, data_dir=settings.data_dir, cache_dir=settings.cache_dir)
-    dataset = dataset.split(spec.split).limited(spec.limit).selected(spec.task_ids)
+    dataset = dataset.split(spec.split).limited(spec.limit).selected(spec.task_ids).part(spec.part)
     for skipped in dataset.skipped:
         progress.note(f"{spec.dataset}: row {skipped.row} skipped: {skipped.reason}")
     spec.out.mkdir(parents=True, exist_ok=True)

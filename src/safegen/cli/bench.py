@@ -49,6 +49,9 @@ def _add_run_options(parser: argparse.ArgumentParser, *, strategy_required: bool
     parser.add_argument("--limit", type=int, help="only the first N tasks")
     parser.add_argument("--task", dest="task_ids", action="append", metavar="ID",
                         help="only this task (repeat for more), e.g. --task HumanEval/33")
+    parser.add_argument("--part", type=_part, metavar="K/N",
+                        help="only the K-th of N consecutive parts of the tasks, to run one run as N side by side "
+                             "(one --out folder each), e.g. --part 1/2")
     parser.add_argument("--samples", dest="bench_samples", type=int, default=1,
                         help="independent generations per task, for pass@k (default 1)")
     parser.add_argument("--out", required=True, help="run folder: records are appended here; rerun to resume")
@@ -88,6 +91,11 @@ def register(subparsers: Any) -> None:
     report_parser.add_argument("-o", "--output", help="write the report to this file instead of stdout")
     report_parser.add_argument("--out-dir", dest="out_dir", help="write report.md, report.json and report.html here")
     report_parser.set_defaults(handler=report_command)
+
+    merge_parser = actions.add_parser("merge", help="one run folder from the parts of a run (--part K/N)")
+    merge_parser.add_argument("parts", nargs="+", help="the part folders, in order")
+    merge_parser.add_argument("--out", required=True, help="the new run folder")
+    merge_parser.set_defaults(handler=merge_command)
 
     ablate_parser = actions.add_parser("ablate", help="a strategy with one part switched off at a time")
     _add_run_options(ablate_parser)
@@ -131,6 +139,14 @@ def _judges(args: argparse.Namespace) -> tuple[str, ...] | None:
     return names
 
 
+def _part(text: str) -> tuple[int, int]:
+    """``K/N`` with 1 <= K <= N, as --part takes it."""
+    k, slash, n = text.partition("/")
+    if not (slash and k.strip().isdigit() and n.strip().isdigit() and 1 <= int(k) <= int(n)):
+        raise argparse.ArgumentTypeError(f"expected K/N with 1 <= K <= N, e.g. 1/2, not {text!r}")
+    return int(k), int(n)
+
+
 def _check_counts(args: argparse.Namespace) -> None:
     if getattr(args, "limit", None) is not None and args.limit < 1:
         raise InputError("--limit must be at least 1")
@@ -148,7 +164,7 @@ def _spec(args: argparse.Namespace, out: Path, variant: str | None = None,
     from safegen.bench.runner import RunSpec
 
     return RunSpec(dataset=args.dataset, strategy=args.strategy, out=out, limit=args.limit,
-                   task_ids=tuple(args.task_ids or ()), split=args.split,
+                   task_ids=tuple(args.task_ids or ()), split=args.split, part=getattr(args, "part", None),
                    samples=args.bench_samples, judges=_judges(args) or default_judges(args.dataset), variant=variant,
                    strategy_options=options or {}, workers=args.workers, executor=args.executor,
                    ray_address=args.ray_address, batch_size=args.batch_size)
@@ -193,6 +209,14 @@ def report_command(args: argparse.Namespace) -> int:
         if not args.output:
             return 0
     write_output(render(report, args.format), args.output)
+    return 0
+
+
+def merge_command(args: argparse.Namespace) -> int:
+    from safegen.bench.merge import merge_runs
+
+    manifest = merge_runs([Path(p) for p in args.parts], Path(args.out))
+    progress.note(f"merged {len(args.parts)} parts ({manifest['tasks']} tasks) into {args.out}")
     return 0
 
 

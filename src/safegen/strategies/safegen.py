@@ -28,8 +28,10 @@ class SafegenStrategy(VerifiedStrategy):
     def __init__(self, *, inner: str = "baseline", attacks: bool = True, derived_tests: bool = False,
                  rule_fixes: bool = True, evidence_first: bool = True, attack_agent: bool = False,
                  attack_repairs: int | None = 2, fixes_first: bool = True, completion: bool = False,
-                 host_lists: bool = True, legitimate_callers: bool = False, answers: int = 1) -> None:
+                 host_lists: bool = True, legitimate_callers: bool = False, answers: int = 1,
+                 most_tests: bool = False, more_tests: bool = False) -> None:
         super().__init__(inner=inner, attacks=attacks, derived_tests=derived_tests, rule_fixes=rule_fixes,
                          evidence_first=evidence_first, attack_agent=attack_agent, attack_repairs=attack_repairs,
                          fixes_first=fixes_first, completion=completion, host_lists=host_lists,
-                         legitimate_callers=legitimate_callers, answers=answers)
+                         legitimate_callers=legitimate_callers, answers=answers, most_tests=most_tests,
+                         more_tests=more_tests)

@@ -234,12 +234,17 @@ def derive(state: RunState, candidates: Sequence[Candidate]) -> None:
     if not state.verify.derived_tests or sandbox is None or state.trusted is not None:
         return
     from safegen.verify import DerivedTests, agreement, derive_tests
+    from safegen.verify.derive import MORE_TESTS, derive_enough
 
     pool = [state.get(c.candidate_id) for c in candidates if c.code]
     if not pool:
         return
     try:
-        tests = derive_tests(state.task, state.backend.for_purpose("derive-tests"), entry_point=state.entry_point)
+        backend = state.backend.for_purpose("derive-tests")
+        if state.verify.more_tests:
+            tests = derive_enough(state.task, backend, MORE_TESTS, entry_point=state.entry_point)
+        else:
+            tests = derive_tests(state.task, backend, entry_point=state.entry_point)
     except SafegenError as exc:
         state.note_error(f"deriving tests failed: {exc}")
         tests = DerivedTests(entry_point=state.entry_point, notes=(str(exc),))
@@ -248,7 +253,10 @@ def derive(state: RunState, candidates: Sequence[Candidate]) -> None:
     state.observations = dataclasses.replace(state.observations, derived_tests=len(tests.tests),
                                              trusted_tests=len(trusted.tests))
     for candidate in pool:
-        state.update(state.get(candidate.candidate_id), derived=_outcome(trusted.result(candidate.candidate_id)))
+        agreed = sum(candidate.candidate_id in vote.passed_by for vote in trusted.votes) if state.verify.most_tests \
+            else None
+        state.update(state.get(candidate.candidate_id), derived=_outcome(trusted.result(candidate.candidate_id)),
+                     agreed=agreed)
 
 
 def check_derived(state: RunState, candidate: Candidate) -> Candidate:
@@ -282,8 +290,8 @@ def examine(state: RunState, candidate: Candidate) -> Candidate:
 MORE_ANSWER = "answer"  # the origin of the answers asked beyond the first (verified's ``answers`` flag)
 
 
-def from_more_answers(candidates: Mapping[str, Candidate], candidate: Candidate) -> bool:
-    """Whether ``candidate`` is, or descends from, an answer asked beyond the first (``candidates`` by id)."""
+def answer_of(candidates: Mapping[str, Candidate], candidate: Candidate) -> Candidate:
+    """The answer ``candidate`` descends from (itself for an answer); ``candidates`` by id."""
     seen: set[str] = set()
     while candidate.parent and candidate.parent not in seen:
         seen.add(candidate.candidate_id)
@@ -291,15 +299,16 @@ def from_more_answers(candidates: Mapping[str, Candidate], candidate: Candidate)
         if parent is None:
             break
         candidate = parent
-    return candidate.origin == MORE_ANSWER
+    return candidate
 
 
-def evidence_key(candidates: Mapping[str, Candidate], candidate: Candidate) -> tuple[int, int, int]:
-    """Smaller is better: passes the trusted derived tests, then the first answer's line (more answers are asked
-    for function: one that only survives the attacks better than the first answer does not replace it, since the
-    exploit fixes that follow make the first answer survive them too), then survives the attacks. ``candidates``:
-    the run's candidates by id."""
-    return (1 if fails_derived(candidate) else 0, 1 if from_more_answers(candidates, candidate) else 0,
+def evidence_key(candidates: Mapping[str, Candidate], candidate: Candidate) -> tuple[int, int, int, int]:
+    """Smaller is better: passes the trusted derived tests, then (``most_tests``) comes from the answer that
+    passed most derived tests, then the first answer's line (more answers are asked for function: one that only
+    survives the attacks better than the first answer does not replace it, since the exploit fixes that follow
+    make the first answer survive them too), then survives the attacks. ``candidates``: the run's by id."""
+    answer = answer_of(candidates, candidate)
+    return (1 if fails_derived(candidate) else 0, -(answer.agreed or 0), 1 if answer.origin == MORE_ANSWER else 0,
             attack_rank(candidate))
 
 

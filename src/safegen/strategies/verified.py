@@ -8,7 +8,8 @@ fix (``host_lists``), the verified rule fixes and repair rounds fed with confirm
 version; with ``legitimate_callers`` an answer that refuses the administrator, a record's owner or the genuine
 signature as it refuses an outsider gets a repair round first, then fresh answers if it still does. With
 ``answers`` above 1 more answers to the plain prompt join the first: with derived tests they vote, and one
-replaces the first only where the trusted tests prefer it. ``--strategy verified --option inner=autosafecoder``
+replaces the first only where the trusted tests prefer it (with ``most_tests``, also where it passes more of
+the derived tests, trusted or not, than the others). ``--strategy verified --option inner=autosafecoder``
 measures any method with and without them.
 """
 
@@ -65,7 +66,8 @@ class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
     def __init__(self, *, inner: str = "baseline", attacks: bool = True, derived_tests: bool = True,
                  rule_fixes: bool = True, evidence_first: bool = True, attack_agent: bool = False,
                  attack_repairs: int | None = 2, fixes_first: bool = False, completion: bool = False,
-                 host_lists: bool = False, legitimate_callers: bool = False, answers: int = 1) -> None:
+                 host_lists: bool = False, legitimate_callers: bool = False, answers: int = 1,
+                 most_tests: bool = False, more_tests: bool = False) -> None:
         from safegen.registry import STRATEGIES
 
         if not isinstance(answers, int) or isinstance(answers, bool) or answers < 1:
@@ -80,7 +82,8 @@ class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
         self.uses_scorer = bool(getattr(self.inner, "uses_scorer", False))
         self.verify = VerifyOptions(attacks=attacks, attack_agent=attack_agent, derived_tests=derived_tests,
                                     rule_fixes=rule_fixes, evidence_first=evidence_first, completion=completion,
-                                    host_lists=host_lists, legitimate_callers=legitimate_callers)
+                                    host_lists=host_lists, legitimate_callers=legitimate_callers,
+                                    most_tests=most_tests, more_tests=more_tests)
         self.attack_repairs = attack_repairs
         self.fixes_first = fixes_first
         self.answers = answers

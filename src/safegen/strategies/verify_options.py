@@ -18,6 +18,8 @@ class VerifyOptions(Record):
     evidence_first: bool = False  # rank by executed evidence before the static verdict
     completion: bool = False  # code that cannot run as written ranks last and gets a repair (completeness.py)
     host_lists: bool = False  # a URL compared whole with a list of host names compares its host (url_hosts.py)
+    more_tests: bool = False  # derived tests asked again (sampled, up to 3 times) while fewer than 3 are kept
+    most_tests: bool = False  # among answers failing no trusted derived test, the one passing most derived tests first
     legitimate_callers: bool = False  # an answer refusing the admin, owner or genuine signature is repaired (legitimate.py)
 
 

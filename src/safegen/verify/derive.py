@@ -6,6 +6,7 @@ readings of the requirement (CodeT's dual agreement; see ``agreement.py``).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from dataclasses import dataclass
@@ -58,6 +59,13 @@ class DeriveParams:
     max_tokens: int = 448  # six small tests fit (dev answers ran on to 768 writing tests beyond the six kept)
     temperature: float = 0.0
     seed: int | None = 0
+    enough: int = 0  # ask again, sampled, while fewer tests than this are kept (derive_enough)
+    tries: int = 3  # derivations at most, the first included (derive_enough)
+    retry_temperature: float = 0.7
+
+
+# the ``more_tests`` flag: on the dev samples' answers a third of the derivations kept 0-2 tests, too few to vote
+MORE_TESTS = DeriveParams(enough=3, tries=3)
 
 
 def _words(text: str) -> str:
@@ -140,3 +148,19 @@ def derive_tests(task: Task, backend: LLMBackend, params: DeriveParams | None = 
     if completions and completions[0].finish_reason == "length":
         notes = ("the answer reached the token limit", *notes)
     return DerivedTests(entry_point=entry, tests=parsed.tests, notes=notes, roundtrips=pairs, call=call)
+
+
+def derive_enough(task: Task, backend: LLMBackend, params: DeriveParams, *,
+                  entry_point: str | None = None) -> DerivedTests:
+    """:func:`derive_tests`, then sampled derivations (seeds 1, 2, ...) while fewer than ``params.enough`` tests
+    are kept, up to ``params.tries`` in all; their tests together (renamed apart), their notes in order."""
+    derived = derive_tests(task, backend, params, entry_point=entry_point)
+    tests, notes = list(derived.tests), list(derived.notes)
+    for number in range(1, params.tries):
+        if len(tests) >= params.enough or derived.entry_point is None:
+            break
+        more = derive_tests(task, backend, dataclasses.replace(params, temperature=params.retry_temperature,
+                                                                seed=number), entry_point=entry_point)
+        tests += [dataclasses.replace(test, name=f"{test.name}_s{number}") for test in more.tests]
+        notes += [f"derivation {number + 1}: {note}" for note in more.notes]
+    return dataclasses.replace(derived, tests=tuple(tests), notes=tuple(notes))

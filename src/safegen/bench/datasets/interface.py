@@ -98,6 +98,13 @@ class LoadedDataset:
             return self
         return self._keeping(self.tasks[:max(0, limit)])
 
+    def part(self, part: tuple[int, int] | None) -> "LoadedDataset":
+        """The ``k``-th of ``n`` consecutive, nearly equal parts of the tasks (all when None): runs side by side."""
+        if part is None:
+            return self
+        k, n = part
+        return self._keeping(self.tasks[(k - 1) * len(self.tasks) // n:k * len(self.tasks) // n])
+
     def selected(self, task_ids: Sequence[str]) -> "LoadedDataset":
         """Only the tasks named (all when none are), in dataset order; InputError for an unknown id."""
         if not task_ids:
