@@ -23,14 +23,14 @@ from typing import Any
 from safegen.bench.datasets import load_dataset
 from safegen.bench.judges.interface import JudgeItem
 from safegen.bench.judges.seccodeplt_judge import SecCodePLTJudge
+from safegen.strategies.verification import answer_of
+from safegen.types import Candidate
 
 
-def _root(candidates: dict[str, dict[str, Any]], candidate_id: str) -> str:
-    seen = set()
-    while candidates[candidate_id].get("parent") and candidate_id not in seen:
-        seen.add(candidate_id)
-        candidate_id = candidates[candidate_id]["parent"]
-    return candidate_id
+def _answer_id(candidates: dict[str, dict[str, Any]], candidate_id: str) -> str:
+    """The id of the answer ``candidate_id`` descends from, walked as the pipeline walks it."""
+    by_id = {key: Candidate.from_dict(value) for key, value in candidates.items()}
+    return answer_of(by_id, by_id[candidate_id]).candidate_id
 
 
 def _final_verdicts(folder: Path) -> dict[str, dict[str, bool]]:
@@ -61,7 +61,7 @@ def pool(folder: Path, loaded: Any, judge: SecCodePLTJudge, counts: Counter[str]
                                                  loaded.judge_data.get(task_id)))
             judged.append({v.protocol: v.outcome == "pass" for v in verdicts})
         final = record.get("final") or {}
-        root = _root(candidates, final["candidate_id"]) if final.get("candidate_id") in candidates else "-"
+        root = _answer_id(candidates, final["candidate_id"]) if final.get("candidate_id") in candidates else "-"
         verdict = finals[row["key"]]
         counts["tasks"] += 1
         first = judged[0] if judged else {}

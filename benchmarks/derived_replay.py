@@ -33,6 +33,7 @@ from safegen.bench.judges.interface import JudgeItem
 from safegen.bench.judges.seccodeplt_judge import SecCodePLTJudge
 from safegen.config import Settings
 from safegen.sandbox.core import Sandbox
+from safegen.strategies.verification import answer_of
 from safegen.types import Candidate, Task
 from safegen.verify import DerivedTests, agreement
 from safegen.verify.agreement import run_derived
@@ -103,12 +104,10 @@ RULES: dict[str, Callable[[Replay], int]] = {"first": pick_first, "trusted": pic
                                               "behaviour": pick_behaviour}
 
 
-def _root(candidates: dict[str, dict[str, Any]], candidate_id: str) -> str:
-    seen = set()
-    while candidates[candidate_id].get("parent") and candidate_id not in seen:
-        seen.add(candidate_id)
-        candidate_id = candidates[candidate_id]["parent"]
-    return candidate_id
+def _answer_id(candidates: dict[str, dict[str, Any]], candidate_id: str) -> str:
+    """The id of the answer ``candidate_id`` descends from, walked as the pipeline walks it."""
+    by_id = {key: Candidate.from_dict(value) for key, value in candidates.items()}
+    return answer_of(by_id, by_id[candidate_id]).candidate_id
 
 
 def derive(task: Task, backend: Any, samples: int, enough: int | None = None) -> DerivedTests:
@@ -135,7 +134,7 @@ def replay_task(row: dict[str, Any], task: Task, backend: Any, sandbox: Sandbox,
                         sandbox)
     candidates = {c["candidate_id"]: c for c in record["candidates"]}
     final = (record.get("final") or {}).get("candidate_id")
-    root = _root(candidates, str(final)) if final in candidates else ""
+    root = _answer_id(candidates, str(final)) if final in candidates else ""
     kept = next((i for i, a in enumerate(answers) if a["candidate_id"] == root), -1)
     return Replay(task.task_id, hidden, runs, tuple(t.name for t in trusted.tests),
                   tuple(int(c[1:]) for c in trusted.consensus), kept)

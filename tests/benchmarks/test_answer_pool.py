@@ -7,6 +7,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from safegen.types import Candidate
+
 _PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "answer_pool.py"
 _SPEC = importlib.util.spec_from_file_location("answer_pool", _PATH)
 assert _SPEC and _SPEC.loader
@@ -35,3 +37,13 @@ def test_runs_are_paired_on_the_tasks_both_judged(tmp_path: Path) -> None:
     assert counts["paired func-sec: this run"] == 1 and counts["paired func-sec: the run against it"] == 0
     assert counts["paired func: the run against it"] == 1 and counts["paired sec: this run"] == 1
     assert lines == ["  s/1: old -> new: func fail->pass sec pass->pass"]
+
+
+def test_a_final_fix_is_traced_to_the_answer_it_descends_from() -> None:
+    chain = [Candidate(candidate_id="c0", code="a", origin="answer"),
+             Candidate(candidate_id="c2", code="b", origin="answer"),
+             Candidate(candidate_id="c5", code="c", origin="repair", parent="c2"),
+             Candidate(candidate_id="c7", code="d", origin="exploit-fix", parent="c5")]
+    stored = {c.candidate_id: c.to_dict() for c in chain}
+    assert answer_pool._answer_id(stored, "c7") == "c2"
+    assert answer_pool._answer_id(stored, "c0") == "c0"
