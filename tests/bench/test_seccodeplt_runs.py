@@ -72,6 +72,22 @@ def test_reference_solutions_score_as_the_data_says(reference_runs: list[Path]) 
     assert "split: test for claims" in markdown
 
 
+def test_each_run_is_compared_task_by_task_with_the_first_run_listed(reference_runs: list[Path]) -> None:
+    patched, vulnerable = reference_runs
+    markdown = render(build_report([patched, vulnerable]), "markdown")
+    table = markdown[markdown.index("### Executable tests against"):]
+    assert table.startswith("### Executable tests against patched, task by task")
+    # the vulnerable references keep every capability case and fail a safety case on all three tasks
+    assert "| vulnerable | 3 | +0 / -3 | +0 / -0 | +0 / -3 |" in table
+    reversed_report = json.loads(render(build_report([vulnerable, patched]), "json"))
+    ((_, (change,)),) = reversed_report["executable_changes"].items()  # one dataset: "seccodeplt VERSION"
+    assert (change["label"], change["reference"], change["outputs"]) == ("patched", "vulnerable", 3)
+    assert change["gained"] == {"func": 0, "sec": 3, "func-sec": 3} and change["lost"] == {"func": 0, "sec": 0,
+                                                                                          "func-sec": 0}
+    assert "task by task" in render(build_report([patched, vulnerable]), "html")
+    assert "Executable tests against" not in render(build_report([patched]), "markdown")
+
+
 def test_chart_points_match_the_table(reference_runs: list[Path]) -> None:
     report = build_report(reference_runs)
     page = render(report, "html")

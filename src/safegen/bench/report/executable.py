@@ -37,6 +37,35 @@ class ExecTally(Record):
         return count / self.outputs if self.outputs else None
 
 
+@dataclass(frozen=True)
+class ExecChange(Record):
+    """One run against a reference run, on the outputs both had decided by executable tests: per measure
+    (func, sec, func-sec), how many pass in this run and fail in the reference, and the reverse."""
+
+    label: str
+    reference: str
+    outputs: int
+    gained: dict[str, int]
+    lost: dict[str, int]
+
+
+def decided(by_protocol: Mapping[str, str]) -> bool:
+    """An output the executable judge decided (its func-sec verdict is there and applies)."""
+    return by_protocol.get(FUNC_SEC, "n/a") != "n/a"
+
+
+def exec_change(label: str, outcomes: Mapping[str, Mapping[str, str]], reference: str,
+                reference_outcomes: Mapping[str, Mapping[str, str]]) -> ExecChange:
+    """``outcomes`` (output key -> protocol -> outcome) against ``reference_outcomes``, output by output."""
+    keys = [key for key, found in outcomes.items()
+            if decided(found) and key in reference_outcomes and decided(reference_outcomes[key])]
+    gained = {m: sum(outcomes[k].get(m) == PASSED and reference_outcomes[k].get(m) != PASSED for k in keys)
+              for m in (FUNC, SEC, FUNC_SEC)}
+    lost = {m: sum(reference_outcomes[k].get(m) == PASSED and outcomes[k].get(m) != PASSED for k in keys)
+            for m in (FUNC, SEC, FUNC_SEC)}
+    return ExecChange(label=label, reference=reference, outputs=len(keys), gained=gained, lost=lost)
+
+
 def task_of(key: str) -> str:
     """The task id of an output key (``task#sample``)."""
     return key.rsplit("#", 1)[0]
@@ -49,7 +78,7 @@ def tally_outputs(outcomes: Mapping[str, Mapping[str, str]], splits: Mapping[str
     per_split: dict[str, ExecTally] = defaultdict(ExecTally)
     per_cwe: dict[str, ExecTally] = defaultdict(ExecTally)
     for key, by_protocol in outcomes.items():
-        if FUNC_SEC not in by_protocol or by_protocol[FUNC_SEC] == "n/a":
+        if not decided(by_protocol):
             continue
         task = task_of(key)
         per_split[ALL] = per_split[ALL].add(by_protocol)

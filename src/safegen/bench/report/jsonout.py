@@ -8,6 +8,7 @@ from typing import Any
 from safegen.bench.report.markdown import _datasets
 from safegen.bench.report.paired import paired, versus_reference
 from safegen.bench.report.summary import Report
+from safegen.bench.report.tradeoff import exec_changes
 
 
 def report_dict(report: Report) -> dict[str, Any]:
@@ -21,8 +22,11 @@ def report_dict(report: Report) -> dict[str, Any]:
                 run["per_cwe"][pid][cwe]["vulnerable_rate"] = tally.vulnerable_rate
     for protocol, info in zip(data["protocols"], report.protocols):
         protocol["label"] = info.label
-    data["paired"], data["versus"] = {}, {}
+    data["paired"], data["versus"], data["executable_changes"] = {}, {}, {}
     for name, runs in _datasets(report).items():
+        changes = exec_changes(runs)
+        if changes:
+            data["executable_changes"][name] = [change.to_dict() for change in changes]
         table = paired(runs, list(report.protocols))
         if table is not None:
             data["paired"][name] = table.to_dict()

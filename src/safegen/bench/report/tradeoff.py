@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from html import escape
 
-from safegen.bench.report.executable import ALL, FUNC, FUNC_SEC, SEC, ExecTally
+from safegen.bench.report.executable import (
+    ALL,
+    FUNC,
+    FUNC_SEC,
+    SEC,
+    ExecChange,
+    ExecTally,
+    exec_change,
+)
 from safegen.bench.report.summary import RunSummary
 
 SPLIT_ORDER = ("test", "dev", ALL)
@@ -58,6 +66,25 @@ def cwe_rows(runs: list[RunSummary]) -> tuple[list[str], list[list[str]]]:
             cells.append("–" if tally is None else
                          f"{tally.func_sec}/{tally.outputs} ({tally.func} / {tally.sec})")
         rows.append(cells)
+    return header, rows
+
+
+def exec_changes(runs: list[RunSummary]) -> list[ExecChange]:
+    """Each run with executable verdicts against the first such run listed (the reference), output by output."""
+    shown = [run for run in runs if run.executable]
+    return [exec_change(run.label, run.outcomes, shown[0].label, shown[0].outcomes) for run in shown[1:]]
+
+
+def change_caption(reference: str) -> str:
+    return (f"On the outputs both runs judged: how many pass in the run and fail in {reference} (+), and the "
+            "reverse (-). The first run listed is the reference: list the run to compare against first.")
+
+
+def change_rows(changes: list[ExecChange]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the task-by-task table: gained and lost per measure."""
+    header = ["strategy", "outputs both judged", "func-sec", "func", "sec"]
+    rows = [[change.label, str(change.outputs)]
+            + [f"+{change.gained[m]} / -{change.lost[m]}" for m in (FUNC_SEC, FUNC, SEC)] for change in changes]
     return header, rows
 
 
