@@ -18,10 +18,8 @@ from safegen.bench.report.paired import paired, versus_reference
 from safegen.bench.report.summary import ProtocolInfo, Report, RunSummary
 from safegen.bench.report.tradeoff import (
     CAPTION,
-    change_caption,
-    change_rows,
+    change_table,
     cwe_rows,
-    exec_changes,
     exec_rows,
     tradeoff_chart,
 )
@@ -135,10 +133,9 @@ def render_html(report: Report) -> str:
             body.append(_titled_table("Executable tests: func@1, sec@1, func-sec@1", CAPTION, header, rows))
             body.append(_titled_table("Executable tests per CWE", "func-sec@1 per CWE (func@1 / sec@1).",
                                       *cwe_rows(runs)))
-            changes = exec_changes(runs)
-            if changes:
-                body.append(_titled_table(f"Executable tests against {changes[0].reference}, task by task",
-                                          change_caption(changes[0].reference), *change_rows(changes)))
+            changed = change_table(runs)
+            if changed:
+                body.append(_titled_table(*changed))
         body.append(_table(runs, security))
         body += [f'<p class="note">{escape(note)}</p>' for run in runs for note in run_notes(run)]
         table = paired(runs, list(report.protocols))

@@ -178,14 +178,7 @@ def _paired(table: Paired | None, protocols: list[ProtocolInfo]) -> list[str]:
 
 def _executable(runs: list[RunSummary]) -> list[str]:
     """The executable judge's headline table and its per-CWE detail, when the runs have them."""
-    from safegen.bench.report.tradeoff import (
-        CAPTION,
-        change_caption,
-        change_rows,
-        cwe_rows,
-        exec_changes,
-        exec_rows,
-    )
+    from safegen.bench.report.tradeoff import CAPTION, change_table, cwe_rows, exec_rows
 
     header, rows = exec_rows(runs)
     if not rows:
@@ -193,11 +186,8 @@ def _executable(runs: list[RunSummary]) -> list[str]:
     out = _titled_table("Executable tests: func@1, sec@1, func-sec@1", CAPTION, header, rows)
     out += _titled_table("Executable tests per CWE", "func-sec@1 per CWE (func@1 / sec@1 in brackets), "
                          "counted over each run's outputs.", *cwe_rows(runs))
-    changes = exec_changes(runs)
-    if changes:
-        out += _titled_table(f"Executable tests against {changes[0].reference}, task by task",
-                             change_caption(changes[0].reference), *change_rows(changes))
-    return out
+    table = change_table(runs)
+    return out + (_titled_table(*table) if table else [])
 
 
 def _per_cwe(runs: list[RunSummary], protocols: list[ProtocolInfo]) -> list[str]:

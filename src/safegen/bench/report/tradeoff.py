@@ -75,17 +75,19 @@ def exec_changes(runs: list[RunSummary]) -> list[ExecChange]:
     return [exec_change(run.label, run.outcomes, shown[0].label, shown[0].outcomes) for run in shown[1:]]
 
 
-def change_caption(reference: str) -> str:
-    return (f"On the outputs both runs judged: how many pass in the run and fail in {reference} (+), and the "
-            "reverse (-). The first run listed is the reference: list the run to compare against first.")
-
-
-def change_rows(changes: list[ExecChange]) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of the task-by-task table: gained and lost per measure."""
+def change_table(runs: list[RunSummary]) -> tuple[str, str, list[str], list[list[str]]] | None:
+    """Title, caption, header and rows of the task-by-task table (gained and lost per measure against the first
+    run listed); None with fewer than two runs with executable verdicts."""
+    changes = exec_changes(runs)
+    if not changes:
+        return None
+    reference = changes[0].reference
+    caption = (f"On the outputs both runs judged: how many pass in the run and fail in {reference} (+), and the "
+               "reverse (-). The first run listed is the reference: list the run to compare against first.")
     header = ["strategy", "outputs both judged", "func-sec", "func", "sec"]
     rows = [[change.label, str(change.outputs)]
             + [f"+{change.gained[m]} / -{change.lost[m]}" for m in (FUNC_SEC, FUNC, SEC)] for change in changes]
-    return header, rows
+    return f"Executable tests against {reference}, task by task", caption, header, rows
 
 
 def points(runs: list[RunSummary]) -> list[tuple[str, str, float, float]]:
