@@ -88,6 +88,17 @@ def test_each_run_is_compared_task_by_task_with_the_first_run_listed(reference_r
     assert "Executable tests against" not in render(build_report([patched]), "markdown")
 
 
+def test_runs_on_other_tasks_are_not_compared(reference_runs: list[Path], tmp_path: Path) -> None:
+    patched, vulnerable = reference_runs
+    other = tmp_path / "other"
+    other.mkdir()
+    for name in ("run.json", "generations.jsonl", "results.jsonl"):
+        (other / name).write_text((vulnerable / name).read_text().replace("seccodeplt/", "seccodeplt/9"))
+    markdown = render(build_report([patched, other, vulnerable]), "markdown")
+    table = markdown[markdown.index("### Executable tests against"):].split("\n\n")[2]
+    assert "| vulnerable [vulnerable] | 3 |" in table and "[other]" not in table  # both runs' strategy: vulnerable
+
+
 def test_chart_points_match_the_table(reference_runs: list[Path]) -> None:
     report = build_report(reference_runs)
     page = render(report, "html")

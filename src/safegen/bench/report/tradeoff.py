@@ -70,9 +70,11 @@ def cwe_rows(runs: list[RunSummary]) -> tuple[list[str], list[list[str]]]:
 
 
 def exec_changes(runs: list[RunSummary]) -> list[ExecChange]:
-    """Each run with executable verdicts against the first such run listed (the reference), output by output."""
+    """Each run with executable verdicts against the first such run listed (the reference), output by output;
+    runs that share no judged output with it are left out."""
     shown = [run for run in runs if run.executable]
-    return [exec_change(run.label, run.outcomes, shown[0].label, shown[0].outcomes) for run in shown[1:]]
+    changes = [exec_change(run.label, run.outcomes, shown[0].label, shown[0].outcomes) for run in shown[1:]]
+    return [change for change in changes if change.outputs]  # a run on other tasks has nothing to compare
 
 
 def change_table(runs: list[RunSummary]) -> tuple[str, str, list[str], list[list[str]]] | None:
