@@ -1,6 +1,7 @@
 """With the legitimate_callers flag an answer that refuses the project's owner as it refuses an outsider gets a
 repair round, kept only if it lets the owner in and no outsider; if it still refuses, fresh answers are drawn and
-ranked (one that refuses or lets the outsider in ranks below one that does neither).
+ranked (one that refuses or lets the outsider in ranks below one that does neither). With legitimate_rank only the
+ranking applies: several answers are ranked so, with no repair round and no fresh answer.
 The model is scripted (control flow); the analyzers, the attacks and the sandbox are real."""
 
 from __future__ import annotations
@@ -89,3 +90,18 @@ def test_the_flag_is_off_by_default_and_a_correct_answer_gets_no_round(make_ctx)
     record = _run(make_ctx, correct, legitimate_callers=True)
     assert correct.log == ["code"] and record.final is not None
     assert record.final.code.strip() == OWNERS_TOO.strip()
+
+
+def test_legitimate_rank_prefers_the_answer_letting_the_owner_in_without_a_repair(make_ctx) -> None:  # type: ignore[no-untyped-def]
+    plain = Routed(ADMINS_ONLY, [OWNERS_TOO], [OWNERS_TOO])
+    record = _run(make_ctx, plain, answers=2)  # without the flag the tie keeps the first answer
+    assert plain.log == ["code", "fresh"] and record.final is not None
+    assert record.final.code.strip() == ADMINS_ONLY.strip()
+    ranked = Routed(ADMINS_ONLY, [OWNERS_TOO], [OWNERS_TOO])
+    record = _run(make_ctx, ranked, answers=2, legitimate_rank=True)
+    assert ranked.log == ["code", "fresh"] and not [r for r in record.rounds if r.kind == "legitimate"]
+    assert record.final is not None and record.final.code.strip() == OWNERS_TOO.strip()
+    letting_in = Routed(ADMINS_ONLY, [OWNERS_TOO], [ANYONE])  # the other answer lets the outsider twin in: no better
+    record = _run(make_ctx, letting_in, answers=2, legitimate_rank=True)
+    assert letting_in.log == ["code", "fresh"] and record.final is not None
+    assert record.final.code.strip() == ADMINS_ONLY.strip()

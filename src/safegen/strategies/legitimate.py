@@ -101,7 +101,7 @@ REFUSED_CALLERS = RefusedCallers()
 def refuses(state: RunState, candidate: Candidate) -> int:
     """A ranking key with the flag on: 1 when the candidate refuses a legitimate caller or lets in an outsider twin
     (its code does not tell the two apart, one way or the other), else 0."""
-    if not state.verify.legitimate_callers:
+    if not (state.verify.legitimate_callers or state.verify.legitimate_rank):
         return 0
     return 1 if REFUSED_CALLERS.refused(state, candidate) or REFUSED_CALLERS.admitted(state, candidate) else 0
 

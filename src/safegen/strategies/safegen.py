@@ -29,9 +29,10 @@ class SafegenStrategy(VerifiedStrategy):
                  rule_fixes: bool = True, evidence_first: bool = True, attack_agent: bool = False,
                  attack_repairs: int | None = 2, fixes_first: bool = True, completion: bool = False,
                  host_lists: bool = True, legitimate_callers: bool = False, answers: int = 1,
-                 most_tests: bool = False, more_tests: bool = False) -> None:
+                 most_tests: bool = False, more_tests: bool = False,
+                 legitimate_rank: bool = False) -> None:
         super().__init__(inner=inner, attacks=attacks, derived_tests=derived_tests, rule_fixes=rule_fixes,
                          evidence_first=evidence_first, attack_agent=attack_agent, attack_repairs=attack_repairs,
                          fixes_first=fixes_first, completion=completion, host_lists=host_lists,
                          legitimate_callers=legitimate_callers, answers=answers, most_tests=most_tests,
-                         more_tests=more_tests)
+                         more_tests=more_tests, legitimate_rank=legitimate_rank)

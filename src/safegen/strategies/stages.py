@@ -283,7 +283,8 @@ def selection_key(state: RunState, candidate: Candidate, *, use_score: bool = Fa
     visible and trusted derived tests pass, then the first answer's line before more answers, then the attacks
     fail, then the verdict and the rest. With
     ``completion`` code that cannot run as written (strategies/completeness.py) follows right after the
-    entry point, and with ``legitimate_callers`` code that refuses a caller the task allows (legitimate.py)."""
+    entry point, and with ``legitimate_callers`` or ``legitimate_rank`` code that refuses a caller the task allows
+    or lets its outsider twin in (legitimate.py)."""
     runs = (0 if state.signature_ok(candidate) else 1, completeness.incomplete(state, candidate),
             legitimate.refuses(state, candidate))
     learned = candidate.score if use_score and candidate.score is not None else 0.0

@@ -67,7 +67,8 @@ class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
                  rule_fixes: bool = True, evidence_first: bool = True, attack_agent: bool = False,
                  attack_repairs: int | None = 2, fixes_first: bool = False, completion: bool = False,
                  host_lists: bool = False, legitimate_callers: bool = False, answers: int = 1,
-                 most_tests: bool = False, more_tests: bool = False) -> None:
+                 most_tests: bool = False, more_tests: bool = False,
+                 legitimate_rank: bool = False) -> None:
         from safegen.registry import STRATEGIES
 
         if not isinstance(answers, int) or isinstance(answers, bool) or answers < 1:
@@ -83,7 +84,8 @@ class VerifiedStrategy(StagedStrategy[VerifiedOptions]):
         self.verify = VerifyOptions(attacks=attacks, attack_agent=attack_agent, derived_tests=derived_tests,
                                     rule_fixes=rule_fixes, evidence_first=evidence_first, completion=completion,
                                     host_lists=host_lists, legitimate_callers=legitimate_callers,
-                                    most_tests=most_tests, more_tests=more_tests)
+                                    most_tests=most_tests, more_tests=more_tests,
+                                    legitimate_rank=legitimate_rank)
         self.attack_repairs = attack_repairs
         self.fixes_first = fixes_first
         self.answers = answers

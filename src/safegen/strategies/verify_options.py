@@ -21,6 +21,7 @@ class VerifyOptions(Record):
     more_tests: bool = False  # derived tests asked again (sampled, up to 3 times) while fewer than 3 are kept
     most_tests: bool = False  # among answers failing no trusted derived test, the one passing most derived tests first
     legitimate_callers: bool = False  # an answer refusing the admin, owner or genuine signature is repaired (legitimate.py)
+    legitimate_rank: bool = False  # such an answer only ranks below the others (no repair, no fresh answers)
 
 
 OFF = VerifyOptions()
