@@ -4,12 +4,17 @@ see answers that refuse the callers their task allows?
 Run: .venv/bin/python benchmarks/legitimate_calls.py [--split dev|test|dev-sample|dev-sample-b] [--data-dir DIR]
      [--output FILE]
      .venv/bin/python benchmarks/legitimate_calls.py --run RUN_FOLDER [--run ...] [--output FILE]
+     .venv/bin/python benchmarks/legitimate_calls.py --pool RUN_FOLDER [--pool ...] [--output FILE]
 
 No model runs. Without ``--run``, each row's patched and vulnerable reference code (both pass the row's capability
 cases) is checked: a refusal there is a false alarm, since both do the job; a patched version that lets the twin
 without the right in is one too (the ranking counts it against a candidate), a vulnerable one may. With ``--run`` the final answers of
 judged SecCodePLT runs are checked, beside the judge's func@1 verdict: refusals on answers that fail their
-capability cases (seen), on answers that pass them (false alarms). Tune on dev; report on test.
+capability cases (seen), on answers that pass them (false alarms). With ``--pool`` (runs made with
+``--option answers=N``, dev rows only) every first answer of a task is checked and judged by the row's hidden
+tests: the answer the run kept, and the one ``legitimate_rank`` would put first (the first answer that neither
+refuses a legitimate caller nor lets its twin in, where the kept one does either), before any fix. Tune on dev;
+report on test.
 """
 
 from __future__ import annotations
@@ -19,13 +24,17 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from safegen.astutil import with_context
 from safegen.attack.legitimate import legitimate_calls
 from safegen.attack.legitimate_check import check, refusals
 from safegen.bench.datasets import load_dataset
-from safegen.bench.judges.seccodeplt_judge import module_source
+from safegen.bench.judges.interface import JudgeItem
+from safegen.bench.judges.seccodeplt_judge import SecCodePLTJudge, module_source
 from safegen.sandbox.core import Sandbox
+from safegen.strategies.verification import answer_of
+from safegen.types import Candidate
 
 
 def references(split: str, data_dir: str | None, sandbox: Sandbox) -> list[str]:
@@ -75,16 +84,69 @@ def answers(folder: Path, sandbox: Sandbox) -> list[str]:
     return [f"{folder.name}: final answers"] + [f"  {k}: {v}" for k, v in sorted(counts.items())] + lines
 
 
+def _flag(sandbox: Sandbox, task: dict[str, Any], code: str) -> int | None:
+    """1: the code refuses a legitimate caller or lets its twin in; 0: neither; None: no legitimate call is built."""
+    module = with_context(task.get("context") or "", code)
+    if not code or not legitimate_calls(module, task["requirement"], task["entry_point"]):
+        return None
+    checked = check(sandbox, module, task["requirement"], task["entry_point"])
+    return int(any(c.refusal is not None or c.outsider_admitted is not None for c in checked))
+
+
+def pool(folder: Path, sandbox: Sandbox, judge: SecCodePLTJudge, data_dir: str | None) -> list[str]:
+    loaded = load_dataset("seccodeplt", data_dir=data_dir)
+    test_ids = set(loaded.split("test").judge_data)
+    counts: Counter[str] = Counter()
+    lines = []
+    for line in (folder / "generations.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        record = row.get("record") or {}
+        task, final = record.get("task"), record.get("final") or {}
+        if row["task_id"] in test_ids or not task or not record.get("candidates"):
+            continue
+        by_id = {c["candidate_id"]: Candidate.from_dict(c) for c in record["candidates"]}
+        answers = [c for c in by_id.values() if c.origin in ("sample", "answer") and c.round == 0]
+        flags = [_flag(sandbox, task, c.code) for c in answers]
+        if all(f is None for f in flags) or final.get("candidate_id") not in by_id:
+            continue
+        root = answer_of(by_id, by_id[final["candidate_id"]]).candidate_id
+        kept = next((i for i, c in enumerate(answers) if c.candidate_id == root), 0)
+        ranked = next((i for i, f in enumerate(flags) if f == 0), kept) if flags[kept] == 1 else kept
+        verdicts = []
+        for answer in answers:
+            found = judge.judge_one(JudgeItem(row["key"], row["task_id"], answer.code or None,
+                                              loaded.judge_data.get(row["task_id"])))
+            outcome = {v.protocol: v.outcome == "pass" for v in found}
+            verdicts.append(("F" if outcome.get("func") else ".") + ("S" if outcome.get("sec") else "."))
+        counts["tasks with a legitimate call"] += 1
+        for name, index in (("kept", kept), ("legitimate_rank", ranked)):
+            counts[f"{name}: func"] += verdicts[index][0] == "F"
+            counts[f"{name}: func-sec"] += verdicts[index] == "FS"
+        shown = " ".join(f"{v}:{'-' if f is None else f}" for v, f in zip(verdicts, flags))
+        lines.append(f"  {row['task_id']} {task['entry_point']}: answers (verdicts:flag) {shown}; kept {kept}, "
+                     f"legitimate_rank {ranked}")
+    return [f"{folder.name}: first answers"] + [f"  {k}: {v}" for k, v in sorted(counts.items())] + lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", default="dev", choices=("dev", "test", "dev-sample", "dev-sample-b"))
     parser.add_argument("--run", type=Path, action="append", default=[])
+    parser.add_argument("--pool", type=Path, action="append", default=[])
     parser.add_argument("--data-dir")
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
     with Sandbox() as sandbox:
-        lines = [x for folder in args.run for x in answers(folder, sandbox)] if args.run \
-            else references(args.split, args.data_dir, sandbox)
+        if args.pool:
+            judge = SecCodePLTJudge()
+            try:
+                lines = [x for folder in args.pool for x in pool(folder, sandbox, judge, args.data_dir)]
+            finally:
+                judge.close()
+        elif args.run:
+            lines = [x for folder in args.run for x in answers(folder, sandbox)]
+        else:
+            lines = references(args.split, args.data_dir, sandbox)
     text = "\n".join(lines) + "\n"
     print(text, end="")
     if args.output:
