@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections import Counter
 from pathlib import Path
 
 from safegen.types import Candidate
 
-_PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "answer_pool.py"
-_SPEC = importlib.util.spec_from_file_location("answer_pool", _PATH)
-assert _SPEC and _SPEC.loader
-answer_pool = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(answer_pool)
+from . import load_script
+
+answer_pool = load_script("answer_pool")
 
 
 def _run(folder: Path, verdicts: dict[str, tuple[bool, bool]]) -> Path:

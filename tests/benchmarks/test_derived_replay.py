@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
-from pathlib import Path
 
 from safegen.verify.records import TestRun
 
-_PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "derived_replay.py"
-_SPEC = importlib.util.spec_from_file_location("derived_replay", _PATH)
-assert _SPEC and _SPEC.loader
-derived_replay = importlib.util.module_from_spec(_SPEC)
-sys.modules["derived_replay"] = derived_replay  # its dataclass looks its module up
-_SPEC.loader.exec_module(derived_replay)
+from . import load_script
+
+derived_replay = load_script("derived_replay")
 
 
 def _replay(vectors: list[str], trusted: tuple[str, ...], consensus: tuple[int, ...], working: int) -> object:

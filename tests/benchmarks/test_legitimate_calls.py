@@ -3,16 +3,11 @@ Real sandbox, code written for the tests."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 from safegen.sandbox import Sandbox
 
-_PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "legitimate_calls.py"
-_SPEC = importlib.util.spec_from_file_location("legitimate_calls", _PATH)
-assert _SPEC and _SPEC.loader
-legitimate_calls = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(legitimate_calls)
+from . import load_script
+
+legitimate_calls = load_script("legitimate_calls")
 
 SETUP = ('USERS = {1: {"user_id": 1, "role": "admin"}, 2: {"user_id": 2, "role": "user"}, '
          '3: {"user_id": 3, "role": "user"}}\nPROJECTS = {101: {"owner_id": 2, "members": [2, 3]}}\n')

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
-_PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "missing_parts.py"
-_SPEC = importlib.util.spec_from_file_location("missing_parts", _PATH)
-assert _SPEC and _SPEC.loader
-missing_parts = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(missing_parts)
+from . import load_script
+
+missing_parts = load_script("missing_parts")
 
 
 def _row(task: str, code: str, func: str, context: str = "") -> str:

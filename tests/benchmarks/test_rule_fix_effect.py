@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,11 +11,9 @@ import pytest
 from safegen.analyzers.ensemble import Ensemble
 from safegen.sandbox.core import Sandbox
 
-_PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "rule_fix_effect.py"
-_SPEC = importlib.util.spec_from_file_location("rule_fix_effect", _PATH)
-assert _SPEC and _SPEC.loader
-rule_fix_effect = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(rule_fix_effect)
+from . import load_script
+
+rule_fix_effect = load_script("rule_fix_effect")
 
 TAR = ("import tarfile\n\n\ndef unpack(archive: str, target: str) -> None:\n"
        "    with tarfile.open(archive) as tar:\n        tar.extractall(target)\n")

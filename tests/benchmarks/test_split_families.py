@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
-_PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "split_families.py"
-_SPEC = importlib.util.spec_from_file_location("split_families", _PATH)
-assert _SPEC and _SPEC.loader
-split_families = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(split_families)
+from . import load_script
+
+split_families = load_script("split_families")
 
 
 def test_twins_share_test_values_whatever_the_names_and_a_setup_beyond_imports() -> None:

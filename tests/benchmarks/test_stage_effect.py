@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
+from . import load_script
 
-_PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "stage_effect.py"
-_SPEC = importlib.util.spec_from_file_location("stage_effect", _PATH)
-assert _SPEC and _SPEC.loader
-stage_effect = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(stage_effect)
+stage_effect = load_script("stage_effect")
 
 
 def _candidate(ident: str, origin: str, parent: str | None, code: str | None = "x = 1") -> dict[str, object]:
