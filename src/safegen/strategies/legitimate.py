@@ -8,7 +8,8 @@ A repair is kept only if it keeps everything (as every repair: no more confirmed
 lets in no outsider twin its parent kept out (the attacks' outsider may not reach the same code) and refuses fewer
 legitimate calls; if it still refuses, fresh answers are drawn and ranked. With the embedded model it measured no
 gain on the two dev samples (func-sec 28 -> 29 of 72, function +3, safety -2: docs/results/README.md), so the flag
-is off by default.
+is off by default. ``legitimate_rank`` keeps only the ranking (``refuses``): among several answers (``answers=N``)
+one that refuses or lets the twin in ranks below one that does neither, with no repair and no fresh answer.
 """
 
 from __future__ import annotations
