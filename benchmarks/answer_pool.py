@@ -23,7 +23,7 @@ from typing import Any
 from safegen.bench.datasets import load_dataset
 from safegen.bench.judges.interface import JudgeItem
 from safegen.bench.judges.seccodeplt_judge import SecCodePLTJudge
-from safegen.strategies.verification import answer_of
+from safegen.strategies.verification import answer_of, is_first_answer
 from safegen.types import Candidate
 
 
@@ -54,7 +54,7 @@ def pool(folder: Path, loaded: Any, judge: SecCodePLTJudge, counts: Counter[str]
         if row["key"] not in finals or not record.get("candidates"):
             continue
         candidates = {c["candidate_id"]: c for c in record["candidates"]}
-        answers = [c for c in record["candidates"] if c["origin"] in ("sample", "answer") and c.get("round", 0) == 0]
+        answers = [c for c in record["candidates"] if is_first_answer(c["origin"], c.get("round", 0))]
         judged = []
         for answer in answers:
             verdicts = judge.judge_one(JudgeItem(row["key"], task_id, answer["code"] or None,

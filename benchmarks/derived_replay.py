@@ -33,7 +33,7 @@ from safegen.bench.judges.interface import JudgeItem
 from safegen.bench.judges.seccodeplt_judge import SecCodePLTJudge
 from safegen.config import Settings
 from safegen.sandbox.core import Sandbox
-from safegen.strategies.verification import answer_of
+from safegen.strategies.verification import answer_of, is_first_answer
 from safegen.types import Candidate, Task
 from safegen.verify import DerivedTests, agreement
 from safegen.verify.agreement import run_derived
@@ -120,7 +120,7 @@ def derive(task: Task, backend: Any, samples: int, enough: int | None = None) ->
 def replay_task(row: dict[str, Any], task: Task, backend: Any, sandbox: Sandbox, judge: SecCodePLTJudge,
                 judge_data: Any, samples: int, mixed_only: bool, enough: int | None = None) -> Replay | None:
     record = row["record"]
-    answers = [c for c in record["candidates"] if c["origin"] in ("sample", "answer") and c.get("round", 0) == 0]
+    answers = [c for c in record["candidates"] if is_first_answer(c["origin"], c.get("round", 0))]
     if len(answers) < 2:
         return None
     hidden = tuple({v.protocol: v.outcome == "pass" for v in judge.judge_one(

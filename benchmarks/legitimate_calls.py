@@ -28,12 +28,12 @@ from typing import Any
 
 from safegen.astutil import with_context
 from safegen.attack.legitimate import legitimate_calls
-from safegen.attack.legitimate_check import check, refusals
+from safegen.attack.legitimate_check import check, mistaken, refusals
 from safegen.bench.datasets import load_dataset
 from safegen.bench.judges.interface import JudgeItem
 from safegen.bench.judges.seccodeplt_judge import SecCodePLTJudge, module_source
 from safegen.sandbox.core import Sandbox
-from safegen.strategies.verification import answer_of
+from safegen.strategies.verification import answer_of, is_first_answer
 from safegen.types import Candidate
 
 
@@ -89,8 +89,7 @@ def _flag(sandbox: Sandbox, task: dict[str, Any], code: str) -> int | None:
     module = with_context(task.get("context") or "", code)
     if not code or not legitimate_calls(module, task["requirement"], task["entry_point"]):
         return None
-    checked = check(sandbox, module, task["requirement"], task["entry_point"])
-    return int(any(c.refusal is not None or c.outsider_admitted is not None for c in checked))
+    return int(mistaken(check(sandbox, module, task["requirement"], task["entry_point"])))
 
 
 def pool(folder: Path, sandbox: Sandbox, judge: SecCodePLTJudge, data_dir: str | None) -> list[str]:
@@ -105,7 +104,7 @@ def pool(folder: Path, sandbox: Sandbox, judge: SecCodePLTJudge, data_dir: str |
         if row["task_id"] in test_ids or not task or not record.get("candidates"):
             continue
         by_id = {c["candidate_id"]: Candidate.from_dict(c) for c in record["candidates"]}
-        answers = [c for c in by_id.values() if c.origin in ("sample", "answer") and c.round == 0]
+        answers = [c for c in by_id.values() if is_first_answer(c.origin, c.round)]
         flags = [_flag(sandbox, task, c.code) for c in answers]
         if all(f is None for f in flags) or final.get("candidate_id") not in by_id:
             continue

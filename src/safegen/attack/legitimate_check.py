@@ -93,6 +93,11 @@ def check(sandbox: Sandbox, code: str, requirement: str, name: str) -> tuple[Che
     return tuple(Checked(call, _outcome(raw[2 * n]), _outcome(raw[2 * n + 1])) for n, call in enumerate(calls))
 
 
+def mistaken(checked: Sequence[Checked]) -> bool:
+    """The code does not tell the legitimate caller from the outsider: it refuses one such call or lets a twin in."""
+    return any(c.refusal is not None or c.outsider_admitted is not None for c in checked)
+
+
 def refusals(sandbox: Sandbox, code: str, requirement: str, name: str) -> tuple[Refusal, ...]:
     """The legitimate calls of ``code`` (the whole module) that are denied exactly as an outsider is."""
     return tuple(r for c in check(sandbox, code, requirement, name) if (r := c.refusal) is not None)

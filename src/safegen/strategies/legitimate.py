@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from safegen import progress
-from safegen.attack.legitimate_check import Checked, check
+from safegen.attack.legitimate_check import Checked, check, mistaken
 from safegen.backends.interface import ChatMessage
 from safegen.prompts import templates
 from safegen.strategies import stages, verification
@@ -104,7 +104,7 @@ def refuses(state: RunState, candidate: Candidate) -> int:
     (its code does not tell the two apart, one way or the other), else 0."""
     if not (state.verify.legitimate_callers or state.verify.legitimate_rank):
         return 0
-    return 1 if REFUSED_CALLERS.refused(state, candidate) or REFUSED_CALLERS.admitted(state, candidate) else 0
+    return 1 if mistaken(REFUSED_CALLERS.checked(state, candidate)) else 0
 
 
 def resample(state: RunState, best: Candidate, base: Sequence[ChatMessage], *, scored: bool = False) -> Candidate:

@@ -288,6 +288,12 @@ def examine(state: RunState, candidate: Candidate) -> Candidate:
 
 
 MORE_ANSWER = "answer"  # the origin of the answers asked beyond the first (verified's ``answers`` flag)
+FIRST_ANSWERS = ("sample", MORE_ANSWER)  # the origins of the independent answers of a plain-inner run
+
+
+def is_first_answer(origin: str, round_number: int) -> bool:
+    """An independent answer of the first round (the greedy one or one more), not a repair or fix of one."""
+    return round_number == 0 and origin in FIRST_ANSWERS
 
 
 def answer_of(candidates: Mapping[str, Candidate], candidate: Candidate) -> Candidate:
