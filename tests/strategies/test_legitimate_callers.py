@@ -56,7 +56,9 @@ class Routed:
 
 
 def _run(make_ctx, script: Routed, **flags: object):  # type: ignore[no-untyped-def]
-    return SafegenStrategy(rule_fixes=False, **flags).run(TASK, make_ctx(script))  # type: ignore[arg-type]
+    """One answer and no ranking flag unless a test names them (the default asks for four answers)."""
+    options: dict[str, object] = {"answers": 1, "derived_tests": False, "legitimate_rank": False, **flags}
+    return SafegenStrategy(rule_fixes=False, **options).run(TASK, make_ctx(script))  # type: ignore[arg-type]
 
 
 def test_an_owner_refused_is_repaired_and_no_fresh_answer_is_drawn(make_ctx) -> None:  # type: ignore[no-untyped-def]
@@ -81,7 +83,7 @@ def test_a_repair_letting_everyone_in_is_rejected_and_fresh_answers_are_ranked(m
     assert sum(c.origin == "resample-legitimate" for c in record.candidates) == 4
 
 
-def test_the_flag_is_off_by_default_and_a_correct_answer_gets_no_round(make_ctx) -> None:  # type: ignore[no-untyped-def]
+def test_without_the_flag_and_for_a_correct_answer_no_round_is_asked(make_ctx) -> None:  # type: ignore[no-untyped-def]
     plain = Routed(ADMINS_ONLY, [OWNERS_TOO], [OWNERS_TOO])
     record = _run(make_ctx, plain)
     assert plain.log == ["code"] and record.final is not None

@@ -256,13 +256,15 @@ def test_a_further_answer_that_only_survives_the_attacks_does_not_replace_the_fi
     assert record.final is not None and record.final.origin == "exploit-fix" and record.final.parent == "c0"
 
 
-def test_the_default_strategy_is_the_plain_answer_attacked_and_fixed(make_ctx) -> None:  # type: ignore[no-untyped-def]
+def test_the_default_strategy_is_four_plain_answers_voting_on_derived_tests_then_attacked_and_fixed(make_ctx) -> None:  # type: ignore[no-untyped-def]
     from safegen.registry import STRATEGIES
 
     script = Routed([EVAL_CALC], attack=[EVAL_CALC])  # the model's repairs change nothing
     record = STRATEGIES.get("safegen")().run(CALC_TASK, make_ctx(script))
     assert record.strategy == "safegen" and record.config["strategy_options"]["inner"] == "baseline"
-    assert "derive" not in script.log  # derived tests are off in the default
+    assert record.config["strategy_options"]["answers"] == 4
+    assert record.config["strategy_options"]["verify"]["legitimate_rank"] is True
+    assert script.log == ["code", "code", "code", "code", "derive"]  # four answers, then the tests they vote on
     assert record.candidates[0].attacks is not None and record.candidates[0].attacks.confirmed
     assert record.final is not None and record.final.origin == "exploit-fix"
     assert "_safegen_restricted_eval(expression)" in record.final.code
