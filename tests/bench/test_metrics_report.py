@@ -143,8 +143,9 @@ def test_ablation_parts_of_the_safegen_strategies() -> None:
     assert {"fuzz-rounds", "static-rounds"} <= set(found)
     assert found["fuzz-rounds"].options == {"fuzz_rounds": 0}
     assert [v.name for v in variants("safegen-static", ["fuzz-rounds"])] == ["no-fuzz-rounds"]
-    default = parts("safegen")  # the checks that are on by default; derived tests are off, so no part
-    assert {"attacks", "rule-fixes", "evidence-first"} <= set(default) and "derived-tests" not in default
+    default = parts("safegen")  # the checks that are on by default (v15: derived tests and the legitimate ranking too)
+    assert {"attacks", "rule-fixes", "evidence-first", "derived-tests", "legitimate-rank"} <= set(default)
+    assert "legitimate-callers" not in default and "answers" not in default  # off; a count, not a switch
     assert default["attacks"].options == {"attacks": False}
     with pytest.raises(InputError, match="unknown part"):
         variants("safegen", ["nothing"])
