@@ -63,3 +63,17 @@ def test_another_run_a_shared_task_or_a_used_folder_is_refused_and_nothing_is_wr
     with pytest.raises(InputError, match="already holds"):
         merge_runs([first, _part(tmp_path / "p", settings, 2)], tmp_path / "d")
     assert not any((tmp_path / name).exists() for name in ("a", "b", "c"))
+
+
+
+def test_tasks_handed_on_from_a_stopped_part_count_once(tmp_path: Path, settings: Settings) -> None:
+    first, second = _part(tmp_path, settings, 1), _part(tmp_path, settings, 2)
+    planned = json.loads((second / MANIFEST).read_text())["planned"]
+    assert len(planned) + len(json.loads((first / MANIFEST).read_text())["planned"]) == 5
+    for name in (GENERATIONS, RESULTS):  # part 2 stopped after its first task; its last went to a third folder
+        lines = (second / name).read_text().splitlines(keepends=True)
+        (second / name).write_text("".join(line for line in lines if json.loads(line)["task_id"] != planned[-1]))
+    third = _part(tmp_path / "t", settings, 1, part=None, task_ids=(planned[-1],))
+    manifest = merge_runs([first, second, third], tmp_path / "merged")
+    assert manifest["tasks"] == 5 and len(manifest["planned"]) == 5  # not 5 + 1
+    assert build_report([tmp_path / "merged"]).runs[0].judged == 5

@@ -25,6 +25,15 @@ def _manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
+def _planned(manifests: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The merged run's planned tasks: the union of the parts' (a part's tasks handed on to another part count
+    once); parts written before run.json listed them are summed."""
+    if all(isinstance(m.get("planned"), list) for m in manifests):
+        planned = list(dict.fromkeys(task for m in manifests for task in m["planned"]))
+        return {"planned": planned, "tasks": len(planned)}
+    return {"planned": None, "tasks": sum(int(m.get("tasks") or 0) for m in manifests)}
+
+
 def merge_runs(parts: Sequence[Path], out: Path) -> dict[str, Any]:
     """Write the records of ``parts`` (the same run, disjoint tasks) into the new folder ``out``; return its manifest.
 
@@ -53,8 +62,8 @@ def merge_runs(parts: Sequence[Path], out: Path) -> dict[str, Any]:
                 owner[key] = folder
                 lines.append(line)
     manifest = dict(manifests[0])
-    manifest.update(part=None, task_ids=None, limit=None, tasks=sum(int(m.get("tasks") or 0) for m in manifests),
-                    merged_from=[str(folder) for folder in parts])
+    manifest.update(part=None, task_ids=None, limit=None, merged_from=[str(folder) for folder in parts],
+                    **_planned(manifests))
     out.mkdir(parents=True, exist_ok=True)
     for name, lines in merged.items():
         (out / name).write_text("".join(json.dumps(line, sort_keys=True) + "\n" for line in lines))

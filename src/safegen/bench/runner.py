@@ -106,6 +106,7 @@ def _manifest(spec: RunSpec, dataset: LoadedDataset, settings: Settings) -> dict
             "skipped_rows": [s.to_dict() for s in dataset.skipped], "strategy": spec.strategy,
             "variant": spec.variant, "strategy_options": spec.strategy_options, "samples": spec.samples,
             "limit": spec.limit, "task_ids": list(spec.task_ids) or None, "tasks": len(dataset.tasks),
+            "planned": [task.task_id for task in dataset.tasks],
             "split": spec.split, "part": list(spec.part) if spec.part else None,
             "judges": list(spec.judges),
             "seed": settings.seed, "settings": settings.public_dict(), "created": _now(),
@@ -124,8 +125,9 @@ def _check_manifest(path: Path, fresh: dict[str, Any]) -> dict[str, Any]:
         if old.get(key) != fresh.get(key):
             raise InputError(f"{path.parent} holds a different run ({key}: {old.get(key)!r}, now {fresh.get(key)!r})",
                              hint="resume with the same options, or choose another --out folder")
+    planned = list(dict.fromkeys([*(old.get("planned") or []), *fresh["planned"]]))
     old.update(limit=fresh["limit"], task_ids=fresh["task_ids"], part=fresh["part"], tasks=max(old.get("tasks", 0), fresh["tasks"]),
-               judges=fresh["judges"], skipped_rows=fresh["skipped_rows"])
+               judges=fresh["judges"], skipped_rows=fresh["skipped_rows"], planned=planned)
     return dict(old)
 
 
