@@ -66,6 +66,15 @@ def test_seeded_backend_answers_fresh_conversations_and_forwards_repairs() -> No
     assert seeded.forwarded == 1 and len(inner.history) == 1
 
 
+def test_code_the_client_has_is_hardened_as_one_answer() -> None:
+    from safegen.registry import STRATEGIES
+    from safegen.serve.harden import seeded_strategy
+
+    assert STRATEGIES.get("safegen")().answers == 4  # the default asks for four answers ...
+    assert seeded_strategy("safegen").answers == 1  # ... which the seeded backend would answer with copies
+    assert type(seeded_strategy("franc")).__name__ == "FrancStrategy"  # a strategy without the flag is as it is
+
+
 DEFAULTS = GenerationParams(temperature=0.0, top_p=0.95, max_tokens=1024, seed=0)
 
 

@@ -26,6 +26,21 @@ from safegen.types import Verdict, VerdictStatus
 FALLBACK_REQUIREMENT = "Write the Python code shown in the answer."
 
 
+# The seeded backend gives every fresh conversation the client's code, so more answers would be copies of it.
+SEEDED_OPTIONS = {"answers": 1}
+
+
+def seeded_strategy(name: str) -> Any:
+    """The strategy ``name`` for code the client already has: one answer where the strategy asks for several."""
+    import inspect
+
+    from safegen.registry import STRATEGIES
+    from safegen.session import make_strategy
+
+    accepted = inspect.signature(STRATEGIES.get(name)).parameters
+    return make_strategy(name, {key: value for key, value in SEEDED_OPTIONS.items() if key in accepted})
+
+
 class SeededBackend(LLMBackend):
     """Answers every fresh conversation with the code the client already got; a conversation that extends
     one of those (a repair prompt) goes to the real model."""
@@ -150,12 +165,12 @@ class Hardener:
                 backend: LLMBackend) -> tuple[str | None, BlockReport]:
         from safegen.api import make_task
         from safegen.prompts.extract import is_python_prompt
-        from safegen.session import Session, make_strategy
+        from safegen.session import Session
 
         before = notes(verdict)
         try:
             task = make_task(requirement or FALLBACK_REQUIREMENT, task_id=f"serve-block-{block.index}")
-            strategy = make_strategy(self.settings.strategy)
+            strategy = seeded_strategy(self.settings.strategy)
             seeded = SeededBackend(backend, block.code)
             tools: dict[str, Any] = {}  # the shared ones the strategy uses (others stay unloaded)
             if strategy.needs_sandbox or is_python_prompt(task.requirement):
