@@ -77,3 +77,23 @@ def test_tasks_handed_on_from_a_stopped_part_count_once(tmp_path: Path, settings
     manifest = merge_runs([first, second, third], tmp_path / "merged")
     assert manifest["tasks"] == 5 and len(manifest["planned"]) == 5  # not 5 + 1
     assert build_report([tmp_path / "merged"]).runs[0].judged == 5
+
+
+def test_parts_written_before_run_json_listed_their_tasks_are_counted_from_the_dataset(
+        tmp_path: Path, settings: Settings, data_dir: Path) -> None:
+    first, second = _part(tmp_path, settings, 1), _part(tmp_path, settings, 2)
+    last = json.loads((second / MANIFEST).read_text())["planned"][-1]
+    for name in (GENERATIONS, RESULTS):  # part 2 stopped before its last task, which a third folder ran
+        lines = (second / name).read_text().splitlines(keepends=True)
+        (second / name).write_text("".join(line for line in lines if json.loads(line)["task_id"] != last))
+    third = _part(tmp_path / "t", settings, 1, part=None, task_ids=(last,))
+    for folder in (first, second, third):  # as written before the runner listed `planned`
+        manifest = json.loads((folder / MANIFEST).read_text())
+        del manifest["planned"]
+        (folder / MANIFEST).write_text(json.dumps(manifest))
+    merged = merge_runs([first, second, third], tmp_path / "merged", data_dir=data_dir)
+    assert merged["tasks"] == 5 and len(merged["planned"]) == 5
+    assert not build_report([tmp_path / "merged"]).runs[0].partial
+    # without the dataset at hand the parts' counts are summed, as before (5 + 1: the report says partial)
+    summed = merge_runs([first, second, third], tmp_path / "summed", data_dir=tmp_path / "nothing-here")
+    assert summed["tasks"] == 6 and summed["planned"] is None

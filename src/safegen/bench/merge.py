@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from safegen.bench.datasets import load_dataset
 from safegen.bench.runner import GENERATIONS, MANIFEST, RESULTS
 from safegen.bench.store import JsonlLog
-from safegen.errors import InputError
+from safegen.errors import InputError, SafegenError
 
 SAME_RUN = ("dataset", "strategy", "variant", "strategy_options", "samples", "split", "seed", "settings")
 
@@ -25,16 +26,33 @@ def _manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-def _planned(manifests: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def _replanned(manifest: dict[str, Any], data_dir: str | Path | None) -> list[str] | None:
+    """The tasks a part written before run.json listed them had planned, chosen again from its dataset as the run
+    chose them (split, limit, --task, --part); None when that dataset is not at hand, unchanged, without download."""
+    identity = manifest.get("dataset") or {}
+    try:
+        dataset = load_dataset(str(identity.get("name")), data_dir=data_dir, allow_download=False)
+        if dataset.sha256 != identity.get("sha256"):
+            return None
+        part = manifest.get("part")
+        chosen = (dataset.split(manifest.get("split")).limited(manifest.get("limit"))
+                  .selected(manifest.get("task_ids") or ()).part((int(part[0]), int(part[1])) if part else None))
+    except (SafegenError, TypeError, ValueError, IndexError):
+        return None
+    return [task.task_id for task in chosen.tasks]
+
+
+def _planned(manifests: Sequence[dict[str, Any]], data_dir: str | Path | None) -> dict[str, Any]:
     """The merged run's planned tasks: the union of the parts' (a part's tasks handed on to another part count
-    once); parts written before run.json listed them are summed."""
-    if all(isinstance(m.get("planned"), list) for m in manifests):
-        planned = list(dict.fromkeys(task for m in manifests for task in m["planned"]))
+    once); a part written before run.json listed them is chosen again from its dataset, else the parts are summed."""
+    lists = [m["planned"] if isinstance(m.get("planned"), list) else _replanned(m, data_dir) for m in manifests]
+    if all(tasks is not None for tasks in lists):
+        planned = list(dict.fromkeys(task for tasks in lists for task in tasks or ()))
         return {"planned": planned, "tasks": len(planned)}
     return {"planned": None, "tasks": sum(int(m.get("tasks") or 0) for m in manifests)}
 
 
-def merge_runs(parts: Sequence[Path], out: Path) -> dict[str, Any]:
+def merge_runs(parts: Sequence[Path], out: Path, *, data_dir: str | Path | None = None) -> dict[str, Any]:
     """Write the records of ``parts`` (the same run, disjoint tasks) into the new folder ``out``; return its manifest.
 
     Nothing is written unless every part is the same run (dataset, strategy, options, samples, split, seed, model
@@ -63,7 +81,7 @@ def merge_runs(parts: Sequence[Path], out: Path) -> dict[str, Any]:
                 lines.append(line)
     manifest = dict(manifests[0])
     manifest.update(part=None, task_ids=None, limit=None, merged_from=[str(folder) for folder in parts],
-                    **_planned(manifests))
+                    **_planned(manifests, data_dir))
     out.mkdir(parents=True, exist_ok=True)
     for name, lines in merged.items():
         (out / name).write_text("".join(json.dumps(line, sort_keys=True) + "\n" for line in lines))

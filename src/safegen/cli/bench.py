@@ -95,6 +95,9 @@ def register(subparsers: Any) -> None:
     merge_parser = actions.add_parser("merge", help="one run folder from the parts of a run (--part K/N)")
     merge_parser.add_argument("parts", nargs="+", help="the part folders, in order")
     merge_parser.add_argument("--out", required=True, help="the new run folder")
+    merge_parser.add_argument("--data-dir", dest="data_dir",
+                              help="folder holding the datasets, to count the tasks of parts whose run.json does "
+                                   "not list them (default: SAFEGEN_DATA_DIR or ../shared/datasets)")
     merge_parser.set_defaults(handler=merge_command)
 
     ablate_parser = actions.add_parser("ablate", help="a strategy with one part switched off at a time")
@@ -215,7 +218,8 @@ def report_command(args: argparse.Namespace) -> int:
 def merge_command(args: argparse.Namespace) -> int:
     from safegen.bench.merge import merge_runs
 
-    manifest = merge_runs([Path(p) for p in args.parts], Path(args.out))
+    settings = settings_from_args(args)
+    manifest = merge_runs([Path(p) for p in args.parts], Path(args.out), data_dir=settings.data_dir)
     progress.note(f"merged {len(args.parts)} parts ({manifest['tasks']} tasks) into {args.out}")
     return 0
 
