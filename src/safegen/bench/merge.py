@@ -35,8 +35,8 @@ def _replanned(manifest: dict[str, Any], data_dir: str | Path | None) -> list[st
         if dataset.sha256 != identity.get("sha256"):
             return None
         part = manifest.get("part")
-        chosen = (dataset.split(manifest.get("split")).limited(manifest.get("limit"))
-                  .selected(manifest.get("task_ids") or ()).part((int(part[0]), int(part[1])) if part else None))
+        chosen = dataset.chosen(manifest.get("split"), manifest.get("limit"), manifest.get("task_ids") or (),
+                                (int(part[0]), int(part[1])) if part else None)
     except (SafegenError, TypeError, ValueError, IndexError):
         return None
     return [task.task_id for task in chosen.tasks]

@@ -232,7 +232,7 @@ def run_benchmark(spec: RunSpec, settings: Settings, generator: Generator | None
         raise InputError("--samples must be at least 1")
     if dataset is None:
         dataset = load_dataset(spec.dataset, data_dir=settings.data_dir, cache_dir=settings.cache_dir)
-    dataset = dataset.split(spec.split).limited(spec.limit).selected(spec.task_ids).part(spec.part)
+    dataset = dataset.chosen(spec.split, spec.limit, spec.task_ids, spec.part)
     for skipped in dataset.skipped:
         progress.note(f"{spec.dataset}: row {skipped.row} skipped: {skipped.reason}")
     spec.out.mkdir(parents=True, exist_ok=True)

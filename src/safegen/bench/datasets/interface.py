@@ -92,6 +92,11 @@ class LoadedDataset:
         """Name, version and hash, recorded in every benchmark record."""
         return {"name": self.name, "version": self.version, "sha256": self.sha256}
 
+    def chosen(self, split: str | None, limit: int | None, task_ids: Sequence[str],
+               part: tuple[int, int] | None) -> "LoadedDataset":
+        """The tasks a benchmark run takes: its split, then the first ``limit``, the ids named, the part."""
+        return self.split(split).limited(limit).selected(task_ids).part(part)
+
     def limited(self, limit: int | None) -> "LoadedDataset":
         """The first ``limit`` tasks (all when None)."""
         if limit is None:
